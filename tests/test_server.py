@@ -1,0 +1,167 @@
+"""The app under a real gunicorn, configured by app/gunicorn.conf.py, on 127.0.0.1."""
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import free_port, poll
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Gunicorn:
+    """One gunicorn process; its output lines are collected as they come."""
+
+    def __init__(self, **env: str) -> None:
+        self.port = free_port()
+        self.lines: list[str] = []
+        self.launched_at = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app:create_app()"],
+            cwd=ROOT,
+            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def logged(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def log_index(self, text: str) -> int:
+        return next(i for i, line in enumerate(self.lines) if text in line)
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+    def get(self, path: str) -> tuple[int, str]:
+        connection = self.connection()
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def answers(self) -> bool:
+        try:
+            return self.get("/ready")[0] == 200
+        except ConnectionRefusedError:
+            return False
+
+    def exit_code(self, timeout: float) -> int:
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        self.process.stdout.close()
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.exit_code(timeout=10)
+
+
+@pytest.fixture
+def start_gunicorn():
+    started: list[Gunicorn] = []
+
+    def start(**env: str) -> Gunicorn:
+        server = Gunicorn(**env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()
+
+
+def test_refuses_connections_during_startup_delay_then_answers(start_gunicorn):
+    delay = 2.0
+    server = start_gunicorn(STARTUP_DELAY=str(delay), APP_VERSION="2")
+    assert poll(lambda: server.logged("warming up"), timeout=15), server.lines
+
+    refused_while_warming = 0
+    while not server.answers():
+        refused_while_warming += 1
+        assert time.monotonic() - server.launched_at < delay + 15, "never started serving"
+        time.sleep(0.05)
+    answered_after = time.monotonic() - server.launched_at
+
+    assert refused_while_warming > 0
+    # The app cannot answer before its delay has passed since the process was launched.
+    assert answered_after >= delay
+    status, page = server.get("/")
+    assert status == 200
+    assert "Version 2 of my awesome app! More Money is pouring in!" in page
+    assert server.log_index("warming up") < server.log_index("serving version 2")
+
+
+def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(start_gunicorn):
+    server = start_gunicorn()
+    assert poll(server.answers, timeout=15), server.lines
+    results = {}
+    slow = threading.Thread(target=lambda: results.update(slow=server.get("/delay/2")))
+    slow.start()
+    assert poll(lambda: server.logged("slow request: answering in 2s"), timeout=10)
+
+    server.process.send_signal(signal.SIGTERM)
+    slow.join(timeout=15)
+
+    assert results["slow"][0] == 200
+    assert server.exit_code(timeout=25) == 0
+    assert server.logged("Shutting down: Master")
+
+
+def test_ready_turns_503_for_kept_alive_connections_once_sigterm_arrives(start_gunicorn):
+    server = start_gunicorn()
+    assert poll(server.answers, timeout=15), server.lines
+    connection = server.connection()
+    connection.request("GET", "/ready")
+    first = connection.getresponse()
+    first.read()
+    assert first.status == 200 and not first.will_close
+
+    server.process.send_signal(signal.SIGTERM)
+    statuses = []
+    deadline = time.monotonic() + 5
+    while 503 not in statuses and time.monotonic() < deadline:
+        connection.request("GET", "/ready")
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
+    connection.close()
+
+    assert statuses[-1] == 503
+    # Answered with "Connection: close", so the client reconnects elsewhere.
+    assert response.will_close
+    assert server.exit_code(timeout=25) == 0
+
+
+def test_sigterm_during_warm_up_stops_at_once(start_gunicorn):
+    server = start_gunicorn(STARTUP_DELAY="60")
+    assert poll(lambda: server.logged("warming up"), timeout=15), server.lines
+    server.process.send_signal(signal.SIGTERM)
+    assert server.exit_code(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("STARTUP_DELAY", "abc"), ("STARTUP_DELAY", "-5"), ("PORT", "http")]
+)
+def test_bad_env_value_stops_with_one_line(start_gunicorn, name, value):
+    server = start_gunicorn(**{name: value})
+    assert server.exit_code(timeout=15) != 0
+    assert len(server.lines) == 1, server.lines
+    assert server.lines[0].startswith(f"myapp: invalid {name}={value!r}: expected ")
