@@ -13,6 +13,14 @@ KIND_NODE_IMAGE ?=
 ROLLOUT_TIMEOUT ?= 180s
 PYTHON ?= python3
 VENV ?= .venv
+# Requests/s that make watch, the demo and the drills send: enough to see every failure, and
+# paced so the traffic does not take the CPU the cluster itself needs on a laptop.
+RATE ?= 300
+# Extra options for the watcher (e.g. --keepalive --concurrency 4) and the demo/drills.
+WATCH_ARGS ?=
+SCENARIO_ARGS ?=
+# Where make demo and the drills write their results (JSON) and picture (SVG).
+RESULTS ?= results
 
 # Default VERSION for the deploy targets: the other one than what runs now (1 if nothing does),
 # so repeating `make deploy-safe` rolls 1 -> 2 -> 1. Only evaluated when a deploy target runs.
@@ -66,6 +74,139 @@ run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (refuses connections for 20 s fi
 	$(NEED_DOCKER)
 	docker run --rm -p 127.0.0.1:8080:8080 $(IMAGE):2
 
+##@ Cluster
+
+.PHONY: cluster
+cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080
+	$(NEED_KIND)
+	$(NEED_DOCKER)
+	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
+		echo "kind cluster '$(KIND_CLUSTER)' already exists"; \
+	else \
+		$(KIND) create cluster --name $(KIND_CLUSTER) --config k8s/kind-config.yaml $(if $(KIND_NODE_IMAGE),--image $(KIND_NODE_IMAGE)) --wait 120s; \
+	fi
+
+.PHONY: load
+load: ## Load the built images into kind (other local clusters use Docker's images as they are)
+	$(NEED_KUBECTL)
+	$(NEED_DOCKER)
+	@if [ -z "$(KIND_CONTEXT)" ]; then \
+		echo "current context '$$($(KUBECTL) config current-context 2>/dev/null)' is not kind: nothing to load"; \
+	else \
+		for version in 1 2 3; do \
+			if docker image inspect $(IMAGE):$$version >/dev/null 2>&1; then \
+				$(KIND) load docker-image $(IMAGE):$$version --name $(KIND_CONTEXT:kind-%=%) || exit 1; \
+			fi; \
+		done; \
+	fi
+
+##@ Workshop
+
+# $(call deploy,naive|safe): the Service, then k8s/VARIANT.yaml with image $(IMAGE):$(VERSION),
+# then wait for the rollout. Every check fails with one line before anything is changed.
+define deploy
+	$(if $(filter 1 2 3,$(VERSION)),,$(error VERSION must be 1 or 2 (3 is the drills' broken release), not '$(VERSION)'))
+	$(NEED_KUBECTL)
+	$(NEED_DOCKER)
+	@$(CHECK_CLUSTER)
+	@docker image inspect $(IMAGE):$(VERSION) >/dev/null 2>&1 || { echo "error: image $(IMAGE):$(VERSION) not found: build it with 'make build-v$(VERSION)'" >&2; exit 1; }
+	$(if $(filter file,$(origin VERSION)),@echo "VERSION not given: deploying $(IMAGE):$(VERSION) ($(or $(RUNNING_VERSION),nothing) runs now)")
+	$(if $(KIND_CONTEXT),@$(KIND) load docker-image $(IMAGE):$(VERSION) --name $(KIND_CONTEXT:kind-%=%) >/dev/null)
+	$(KUBECTL) apply -f k8s/service.yaml
+	sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' k8s/$(1).yaml | $(KUBECTL) apply -f -
+	@{ reason=$$($(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT) 2>&1 >&3); } 3>&1 || { \
+		echo "error: rollout of $(IMAGE):$(VERSION) did not complete ($${reason#error: }): new pods are not ready; see 'make status', undo with 'make rollback'" >&2; exit 1; }
+endef
+
+CHECK_CLUSTER = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1 || { \
+	echo "error: no Kubernetes cluster reachable (kubectl context '$$($(KUBECTL) config current-context 2>/dev/null || echo none)'): create one with 'make cluster'" >&2; exit 1; }
+
+.PHONY: deploy-naive
+deploy-naive: ## Deploy the naive Deployment (no probes, default strategy) with VERSION=1|2
+	$(call deploy,naive)
+
+.PHONY: deploy-safe
+deploy-safe: ## Deploy the safe Deployment (readiness, maxUnavailable 0, preStop) with VERSION=1|2
+	$(call deploy,safe)
+
+.PHONY: watch
+watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summary)
+	$(call require,$(PYTHON),install Python 3.11 or newer from https://www.python.org/downloads/)
+	@$(PYTHON) tools/watch.py $(URL) --rate $(RATE) $(WATCH_ARGS)
+
+.PHONY: status
+status: ## Show which Deployment runs, its pods and the Service's endpoints
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	@probe=$$($(KUBECTL) get deployment myapp -o jsonpath='{.spec.template.spec.containers[0].readinessProbe.httpGet.path}' 2>/dev/null); \
+		image=$$($(KUBECTL) get deployment myapp -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null); \
+		if [ -z "$$image" ]; then echo "nothing deployed yet: try 'make deploy-naive VERSION=1'"; \
+		elif [ -n "$$probe" ]; then echo "deployment myapp: safe, $$image"; \
+		else echo "deployment myapp: naive, $$image"; fi
+	@$(KUBECTL) get deployment,replicaset,pod,endpoints -l app=myapp -o wide
+
+.PHONY: demo
+demo: ## The whole story in one command: naive vs safe rollouts under traffic, side by side
+	$(NEED_DOCKER)
+	$(NEED_KUBECTL)
+	@$(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1 || { \
+		command -v $(KIND) >/dev/null 2>&1 || { echo "error: no Kubernetes cluster reachable and kind is not installed: install kind from https://kind.sigs.k8s.io/docs/user/quick-start/#installation, or point kubectl at a cluster" >&2; exit 1; }; \
+		echo "no cluster reachable: creating the kind cluster '$(KIND_CLUSTER)'"; \
+		$(MAKE) --no-print-directory cluster; }
+	@$(MAKE) --no-print-directory build-v1 build-v2
+	$(PYTHON) tools/scenarios.py --url $(URL) --rate $(RATE) --json $(RESULTS)/demo.json --svg $(RESULTS)/demo.svg $(SCENARIO_ARGS) demo
+
+##@ Failure drills (each naive vs safe, measured; build-v3 first)
+
+.PHONY: drill-broken
+drill-broken: ## Roll out the broken myapp:3, then roll back
+	$(call drill,drill broken)
+
+.PHONY: rollback
+rollback: ## Undo the last rollout (kubectl rollout undo) and wait until it completes
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	$(KUBECTL) rollout undo deployment/myapp
+	$(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT)
+
+.PHONY: drill-delete-pod
+drill-delete-pod: ## Delete one pod under load, as an eviction or a node drain would
+	$(call drill,drill delete-pod)
+
+.PHONY: drill-crash
+drill-crash: ## SIGKILL the app in one pod under load and watch it come back
+	$(call drill,drill crash)
+
+.PHONY: drill-scale
+drill-scale: ## Scale 3 -> 1 -> 3 under load
+	$(call drill,drill scale)
+
+.PHONY: drills
+drills: ## All four drills, one table
+	$(call drill,drills)
+
+# $(call drill,ARGS): tools/scenarios.py ARGS on the current cluster, with all three images.
+define drill
+	$(NEED_DOCKER)
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	@$(MAKE) --no-print-directory build-v1 build-v2 build-v3
+	$(PYTHON) tools/scenarios.py --url $(URL) --rate $(RATE) --json $(RESULTS)/$@.json --svg $(RESULTS)/$@.svg $(SCENARIO_ARGS) $(1)
+endef
+
+##@ Cleaning up
+
+.PHONY: clean
+clean: ## Delete what the deploy targets created (the Deployment and the Service)
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	$(KUBECTL) delete deployment/myapp service/myapp --ignore-not-found
+
+.PHONY: cluster-delete
+cluster-delete: ## Delete the kind cluster
+	$(NEED_KIND)
+	$(KIND) delete cluster --name $(KIND_CLUSTER)
+
 ##@ Development
 
 .PHONY: test
@@ -79,6 +220,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@touch $@
 
 .PHONY: lint
-lint: $(VENV)/.installed ## Check style and formatting of all Python (ruff)
+lint: $(VENV)/.installed ## Lint everything: ruff, hadolint, kubernetes-validate (strict), yamllint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/kubernetes-validate --strict --quiet k8s/service.yaml k8s/naive.yaml k8s/safe.yaml
+	$(VENV)/bin/yamllint --strict .
+
+.PHONY: lint-workflow
+lint-workflow: $(VENV)/.installed ## Lint the GitHub workflow with actionlint (its install needs github.com)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-actionlint.txt
+	$(VENV)/bin/actionlint .github/workflows/ci.yml

@@ -1,0 +1,145 @@
+"""The manifests say what the lesson says, and naive and safe differ only there."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.config import load_settings
+
+K8S = Path(__file__).resolve().parent.parent / "k8s"
+
+# Everything the safe Deployment adds to the naive one: the lesson, and nothing else.
+LESSON = {
+    "spec.progressDeadlineSeconds",
+    "spec.strategy",
+    "spec.template.spec.terminationGracePeriodSeconds",
+    "spec.template.spec.securityContext",
+    "spec.template.spec.containers[0].startupProbe",
+    "spec.template.spec.containers[0].livenessProbe",
+    "spec.template.spec.containers[0].readinessProbe",
+    "spec.template.spec.containers[0].lifecycle",
+    "spec.template.spec.containers[0].resources",
+    "spec.template.spec.containers[0].securityContext",
+}
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((K8S / name).read_text())
+
+
+def differences(a, b, path: str = "") -> set[str]:
+    """Paths (a.b[0].c) where two documents differ; a key only one side has is one path."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        paths = set()
+        for key in a.keys() | b.keys():
+            child = f"{path}.{key}" if path else key
+            paths |= (
+                differences(a.get(key), b.get(key), child) if key in a and key in b else {child}
+            )
+        return paths
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return set().union(
+            *(differences(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b, strict=True)))
+        )
+    return set() if a == b else {path}
+
+
+@pytest.fixture(scope="module")
+def naive():
+    return load("naive.yaml")
+
+
+@pytest.fixture(scope="module")
+def safe():
+    return load("safe.yaml")
+
+
+def container(deployment: dict) -> dict:
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def test_naive_and_safe_differ_only_where_the_lesson_says(naive, safe):
+    assert differences(naive, safe) == LESSON
+
+
+@pytest.mark.parametrize("name", ["naive.yaml", "safe.yaml"])
+def test_both_deployments_share_name_selector_and_local_image(name):
+    deployment = load(name)
+    assert (deployment["apiVersion"], deployment["kind"]) == ("apps/v1", "Deployment")
+    assert deployment["metadata"]["name"] == "myapp"
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["selector"] == {"matchLabels": {"app": "myapp"}}
+    app = container(deployment)
+    assert app["image"] == "myapp:1"
+    # Local images are in no registry: Always would fail to pull them.
+    assert app["imagePullPolicy"] == "IfNotPresent"
+    assert app["ports"] == [{"name": "http", "containerPort": 8080}]
+
+
+def test_naive_is_the_original_demo(naive):
+    app = container(naive)
+    assert "strategy" not in naive["spec"]
+    assert not {"readinessProbe", "livenessProbe", "startupProbe", "lifecycle"} & app.keys()
+
+
+def test_safe_rolls_one_extra_pod_at_a_time_and_never_below_replicas(safe):
+    strategy = safe["spec"]["strategy"]
+    assert strategy["type"] == "RollingUpdate"
+    assert strategy["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
+
+
+def test_safe_probes_guard_a_60_second_warm_up(safe):
+    app = container(safe)
+    assert app["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert app["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    startup = app["startupProbe"]
+    # Liveness waits for the startup probe, which allows this long for the warm-up.
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 60
+    assert app["readinessProbe"]["periodSeconds"] <= 2
+    assert safe["spec"]["progressDeadlineSeconds"] > 60
+
+
+def test_safe_grace_period_covers_pre_stop_pause_and_graceful_timeout(safe):
+    app = container(safe)
+    command = app["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep"
+    pre_stop_seconds = int(command[1])
+    assert pre_stop_seconds >= 5
+    graceful_timeout = load_settings({}).graceful_timeout
+    grace = safe["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace > pre_stop_seconds + graceful_timeout
+
+
+def test_safe_runs_restricted(safe):
+    pod_security = safe["spec"]["template"]["spec"]["securityContext"]
+    assert pod_security["runAsNonRoot"] is True
+    assert pod_security["runAsUser"] == 10001
+    app = container(safe)
+    assert app["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert {"cpu", "memory"} <= app["resources"]["requests"].keys()
+    assert {"cpu", "memory"} <= app["resources"]["limits"].keys()
+
+
+def test_service_is_a_fixed_node_port_to_the_named_container_port():
+    service = load("service.yaml")
+    assert service["spec"]["type"] == "NodePort"
+    assert service["spec"]["selector"] == {"app": "myapp"}
+    (port,) = service["spec"]["ports"]
+    assert (port["port"], port["targetPort"], port["nodePort"]) == (80, "http", 30080)
+
+
+def test_kind_maps_the_node_port_to_localhost():
+    (node,) = load("kind-config.yaml")["nodes"]
+    (mapping,) = node["extraPortMappings"]
+    assert mapping == {
+        "containerPort": 30080,
+        "hostPort": 30080,
+        "listenAddress": "127.0.0.1",
+        "protocol": "TCP",
+    }
