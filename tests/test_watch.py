@@ -439,28 +439,17 @@ def test_refused_connections_are_counted(refused_url: str) -> None:
 
 
 @pytest.mark.parametrize("keepalive", [False, True])
-def test_server_errors_are_counted_as_http_5xx(fake_app: AppBehaviour, keepalive: bool) -> None:
-    fake_app.mode = "500"
+@pytest.mark.parametrize(
+    ("mode", "kind"), [("500", "http_5xx"), ("404", "http_other"), ("close", "reset")]
+)
+def test_failures_are_counted_by_kind(
+    fake_app: AppBehaviour, mode: str, kind: str, keepalive: bool
+) -> None:
+    fake_app.mode = mode
     summary = watch_briefly(fake_app.url, count=20, concurrency=2, keepalive=keepalive)
 
     assert summary["ok"] == 0
-    assert summary["failures_by_kind"] == {"http_5xx": summary["requests"]}
-
-
-def test_other_statuses_are_counted_as_http_other(fake_app: AppBehaviour) -> None:
-    fake_app.mode = "404"
-    summary = watch_briefly(fake_app.url, count=20, concurrency=2)
-
-    assert summary["failures_by_kind"] == {"http_other": summary["requests"]}
-
-
-@pytest.mark.parametrize("keepalive", [False, True])
-def test_close_without_answer_is_a_reset(fake_app: AppBehaviour, keepalive: bool) -> None:
-    fake_app.mode = "close"
-    summary = watch_briefly(fake_app.url, count=20, concurrency=2, keepalive=keepalive)
-
-    assert summary["ok"] == 0
-    assert summary["failures_by_kind"] == {"reset": summary["requests"]}
+    assert summary["failures_by_kind"] == {kind: summary["requests"]}
 
 
 def test_unanswered_requests_are_timeouts(silent_url: str) -> None:

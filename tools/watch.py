@@ -554,10 +554,11 @@ def format_summary(summary: Summary) -> str:
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
-    """Usage errors as a single `watch: ...` line instead of usage text."""
+    """Usage errors as a single `PROGRAM: ...` line (e.g. `watch: ...`) instead of usage text."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"watch: {message}\n")
+        program = os.path.splitext(os.path.basename(self.prog.split()[0]))[0]
+        self.exit(2, f"{program}: {message}\n")
 
 
 def number_type(convert, check, requirement: str):

@@ -1,0 +1,40 @@
+"""End-to-end tests against the cluster kubectl points at (in CI: ../shared/ci-env/k8s-up;
+on a laptop: e.g. `make cluster`). Required in CI, skipped with the reason elsewhere."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tools import scenarios
+
+KUBECTL = os.environ.get("KUBECTL", "kubectl")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.cluster)
+
+
+@pytest.fixture(scope="session")
+def cluster(require, images):
+    require(shutil.which(KUBECTL) is not None, f"{KUBECTL} is not installed")
+    reachable = subprocess.run(
+        [KUBECTL, "get", "--raw", "/readyz", "--request-timeout=5s"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    require(
+        reachable.returncode == 0,
+        "no Kubernetes cluster reachable through kubectl (set KUBECONFIG, or run make cluster)",
+    )
+    loaded = scenarios.make("load")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+
+
+@pytest.fixture
+def traffic():
+    return scenarios.Traffic(concurrency=8, quiet=True)

@@ -1,0 +1,31 @@
+"""The workshop's claim, measured: naive drops traffic, safe loses no request."""
+
+import dataclasses
+
+import pytest
+
+from tools import scenarios
+
+
+def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, traffic):
+    result = scenarios.rollout("naive", "1", "2", traffic)
+    summary = result.summary
+    assert summary["failed"] > 0, scenarios.table([result])
+    assert summary["failures_by_kind"].get("refused", 0) > 0
+    # myapp:2 warms up for 20 s and naive sends it traffic all along.
+    assert summary["longest_outage_s"] >= 10, scenarios.table([result])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "keepalive"),
+    [("1", "2", False), ("2", "1", False), ("1", "2", True), ("2", "1", True)],
+    ids=["v1-v2-new-connections", "v2-v1-new-connections", "v1-v2-keepalive", "v2-v1-keepalive"],
+)
+def test_safe_rollout_loses_no_request(cluster, traffic, old, new, keepalive):
+    load = dataclasses.replace(traffic, keepalive=keepalive, min_requests=10_000)
+    result = scenarios.rollout("safe", old, new, load)
+    summary = result.summary
+    assert summary["failed"] == 0, scenarios.table([result])
+    assert summary["requests"] >= 10_000
+    # The window covers the whole rollout: both versions answered during it.
+    assert set(summary["ok_by_version"]) == {old, new}
