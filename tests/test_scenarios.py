@@ -15,6 +15,8 @@ def result(name: str, failed: int, expect_failures: bool | None) -> scenarios.Re
         "failed": failed,
         "failures_by_kind": {"refused": failed} if failed else {},
         "longest_outage_s": 18.25 if failed else 0.0,
+        "first_failure_s": 4.0 if failed else None,
+        "last_failure_s": 28.5 if failed else None,
     }
     return scenarios.Result(name, "x", summary, (3.0, 40.0), 21.5, expect_failures)
 
@@ -27,9 +29,9 @@ def test_table_has_the_demo_columns_and_a_row_per_scenario():
     for column in scenarios.COLUMNS:
         assert column in lines[0]
     assert lines[2].split() == [
-        "naive", "v1", "→", "v2", "12,000", "5,400", "refused", "5,400", "18.2", "21.5",
+        "naive", "v1", "→", "v2", "12,000", "5,400", "refused", "5,400", "18.2", "24.5", "21.5",
     ]  # fmt: skip
-    assert lines[3].split()[-4:] == ["0", "-", "0.0", "21.5"]
+    assert lines[3].split()[-5:] == ["0", "-", "0.0", "0.0", "21.5"]
 
 
 @pytest.mark.parametrize(

@@ -503,8 +503,16 @@ def drills(names: list[str], traffic: Traffic) -> list[Result]:
 
 # --------------------------------------------------------------------------- reporting
 
+# "longest outage": every request failed; "failing for": from the first failure to the last,
+# while some requests still succeeded (a crashed pod among healthy ones).
 COLUMNS = ("scenario", "requests", "failed", "failures by kind", "longest outage (s)",
-           "rollout (s)")  # fmt: skip
+           "failing for (s)", "rollout (s)")  # fmt: skip
+
+
+def failing_seconds(summary: dict) -> float:
+    if not summary["failed"]:
+        return 0.0
+    return summary["last_failure_s"] - summary["first_failure_s"]
 
 
 def table(results: list[Result]) -> str:
@@ -519,6 +527,7 @@ def table(results: list[Result]) -> str:
                 f"{s['failed']:,}",
                 kinds,
                 f"{s['longest_outage_s']:.1f}",
+                f"{failing_seconds(s):.1f}",
                 f"{r.rollout_seconds:.1f}",
             )
         )

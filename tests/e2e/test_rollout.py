@@ -1,19 +1,27 @@
 """The workshop's claim, measured: naive drops traffic, safe loses no request."""
 
 import dataclasses
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from tools import scenarios
+from tools import chart, scenarios
 
 
-def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, traffic):
+def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, traffic, tmp_path):
     result = scenarios.rollout("naive", "1", "2", traffic)
     summary = result.summary
     assert summary["failed"] > 0, scenarios.table([result])
     assert summary["failures_by_kind"].get("refused", 0) > 0
     # myapp:2 warms up for 20 s and naive sends it traffic all along.
     assert summary["longest_outage_s"] >= 10, scenarios.table([result])
+
+    # The picture make demo draws, from this real run.
+    picture = tmp_path / "naive.svg"
+    chart.write_svg(picture, [result.as_dict()], title="naive v1 → v2")
+    svg = ET.parse(picture).getroot()
+    failed_bars = svg.findall(".//{*}rect[@data-kind='failed']")
+    assert sum(int(bar.get("data-count")) for bar in failed_bars) == summary["failed"]
 
 
 @pytest.mark.parametrize(
