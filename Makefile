@@ -118,7 +118,8 @@ define deploy
 		echo "error: rollout of $(IMAGE):$(VERSION) did not complete ($${reason#error: }): new pods are not ready; see 'make status', undo with 'make rollback'" >&2; exit 1; }
 endef
 
-CHECK_CLUSTER = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1 || { \
+CLUSTER_ANSWERS = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1
+CHECK_CLUSTER = $(CLUSTER_ANSWERS) || { \
 	echo "error: no Kubernetes cluster reachable (kubectl context '$$($(KUBECTL) config current-context 2>/dev/null || echo none)'): create one with 'make cluster'" >&2; exit 1; }
 
 .PHONY: deploy-naive
@@ -149,14 +150,14 @@ status: ## Show which Deployment runs, its pods and the Service's endpoints
 demo: ## The whole story in one command: naive vs safe rollouts under traffic, side by side
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
-	@$(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1 || { \
+	@$(CLUSTER_ANSWERS) || { \
 		command -v $(KIND) >/dev/null 2>&1 || { echo "error: no Kubernetes cluster reachable and kind is not installed: install kind from https://kind.sigs.k8s.io/docs/user/quick-start/#installation, or point kubectl at a cluster" >&2; exit 1; }; \
 		echo "no cluster reachable: creating the kind cluster '$(KIND_CLUSTER)'"; \
 		$(MAKE) --no-print-directory cluster; }
 	@$(MAKE) --no-print-directory build-v1 build-v2
 	$(PYTHON) tools/scenarios.py --url $(URL) --rate $(RATE) --json $(RESULTS)/demo.json --svg $(RESULTS)/demo.svg $(SCENARIO_ARGS) demo
 
-##@ Failure drills (each naive vs safe, measured; build-v3 first)
+##@ Failure drills (each naive vs safe, measured)
 
 .PHONY: drill-broken
 drill-broken: ## Roll out the broken myapp:3, then roll back
