@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.scenarios import MAKE_TRAILER
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKSHOP_ORDER = ["build-v1", "build-v2", "cluster", "deploy-naive", "deploy-safe", "watch", "demo"]
 
@@ -23,7 +25,7 @@ def make(*args: str) -> subprocess.CompletedProcess:
 
 def own_lines(result: subprocess.CompletedProcess) -> list[str]:
     """stderr without make's own trailer ("make: *** [Makefile:12: x] Error 1")."""
-    return [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    return [line for line in result.stderr.splitlines() if not MAKE_TRAILER.match(line)]
 
 
 def test_help_lists_every_target_in_workshop_order():

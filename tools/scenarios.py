@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -115,10 +116,14 @@ def kubectl(*args: str) -> str:
     return result.stdout
 
 
+# make's own "make: *** [Makefile:12: x] Error 1" (make[1]: *** ... when make runs make).
+MAKE_TRAILER = re.compile(r"make(\[\d+\])?: \*\*\* ")
+
+
 def last_line(result: subprocess.CompletedProcess) -> str:
     """The command's own last word, without make's "make: *** [...] Error 1" trailer."""
     lines = (result.stderr or result.stdout).strip().splitlines()
-    own = [line for line in lines if not line.startswith("make: ***")]
+    own = [line for line in lines if not MAKE_TRAILER.match(line)]
     return own[-1] if own else f"exit status {result.returncode}"
 
 
