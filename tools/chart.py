@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from tools.watch import version_label, version_sort_key
+
 WIDTH = 900
 LEFT, RIGHT = 64, 16
 HEADER_H = 78  # figure title and legend
@@ -44,14 +46,6 @@ def attr(text: Any) -> str:
 
 def num(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
-
-
-def version_key(version: str) -> tuple[int, int, str]:
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
-
-
-def version_label(version: str) -> str:
-    return f"v{version}" if version.isdigit() else version
 
 
 def version_colour(version: str) -> str:
@@ -92,7 +86,7 @@ def versions_seen(runs: Iterable[Mapping[str, Any]]) -> list[str]:
         for version, count in (entry.get("ok") or {}).items()
         if count > 0
     }
-    return sorted(seen, key=version_key)
+    return sorted(seen, key=version_sort_key)
 
 
 def stat_line(run: Mapping[str, Any]) -> str:
@@ -129,7 +123,7 @@ def legend(versions: list[str]) -> list[str]:
 def bar_segments(entry: Mapping[str, Any]) -> list[tuple[str, str, int, str]]:
     """(kind, version, count, colour) from the bottom up: successes by version, then failures."""
     ok = entry.get("ok") or {}
-    segments = [("ok", v, ok[v], version_colour(v)) for v in sorted(ok, key=version_key)]
+    segments = [("ok", v, ok[v], version_colour(v)) for v in sorted(ok, key=version_sort_key)]
     segments.append(("failed", "", sum((entry.get("failed") or {}).values()), FAILED_COLOUR))
     return [segment for segment in segments if segment[2] > 0]
 

@@ -9,8 +9,9 @@ Usage:
                                                  #   crash, scale
     python3 tools/scenarios.py drills            # all drills, one table
 
-Options: --url URL (default http://127.0.0.1:30080), --concurrency N, --keepalive,
---json FILE (results), --svg FILE (a picture of the runs), --quiet (no live lines).
+Options: --url URL (default http://127.0.0.1:30080), --concurrency N, --rate R (default 300
+requests/s), --keepalive, --json FILE (results), --svg FILE (a picture of the runs),
+--quiet (no live lines).
 Exit status: 0 when every expectation held (safe lost nothing, naive lost something where
 the lesson says it must), 1 otherwise, 2 on bad usage or when the cluster cannot be used.
 """
@@ -99,9 +100,21 @@ class Result:
 
 
 def run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    try:
+        return subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:
+        raise ScenarioError(f"{command[0]} not found: install it, or see the README") from None
+    except subprocess.TimeoutExpired:
+        raise ScenarioError(f"{' '.join(command)} did not finish in {timeout:.0f} s") from None
+
+
+def run_checked(command: list[str]) -> str:
+    result = run(command)
+    if result.returncode != 0:
+        raise ScenarioError(f"{' '.join(command)} failed: {last_line(result)}")
+    return result.stdout.strip()
 
 
 def make(target: str, **variables: str) -> subprocess.CompletedProcess:
@@ -390,7 +403,7 @@ def first_pod() -> dict:
 
 
 def drill_delete_pod(variant: str, traffic: Traffic) -> list[Result]:
-    """Delete one pod under load, as an eviction or a node drain would."""
+    """Delete one pod under load, as an eviction does."""
     start_from(variant, "1", traffic.url)
 
     def delete(result: Result) -> None:
@@ -424,7 +437,7 @@ def kill_app_container(pod: dict) -> str:
     )  # fmt: skip
     container = by_labels.stdout.strip()
     if by_labels.returncode == 0 and container:
-        run(["docker", "kill", "--signal", "KILL", container])
+        run_checked(["docker", "kill", "--signal", "KILL", container])
         return f"docker kill --signal KILL {container[:12]} (pod {name})"
     node = pod["spec"]["nodeName"]
     crictl = ["docker", "exec", node, "crictl"]
@@ -437,9 +450,11 @@ def kill_app_container(pod: dict) -> str:
             f"cannot reach the container runtime of node {node} through docker: the crash drill"
             " needs a kind cluster or a Docker-runtime node on this machine"
         )
-    pid = run([*crictl, "inspect", "-o", "go-template", "--template", "{{.info.pid}}", container])
-    run(["docker", "exec", node, "kill", "-KILL", pid.stdout.strip()])
-    return f"kill -KILL {pid.stdout.strip()} on node {node} (pod {name})"
+    pid = run_checked(
+        [*crictl, "inspect", "-o", "go-template", "--template", "{{.info.pid}}", container]
+    )
+    run_checked(["docker", "exec", node, "kill", "-KILL", pid])
+    return f"kill -KILL {pid} on node {node} (pod {name})"
 
 
 def restarted(name: str, restarts_before: int) -> bool:
@@ -562,11 +577,18 @@ def verdicts(results: list[Result]) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = watch.OneLineArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:30080")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--url", default=Traffic.url)
+    parser.add_argument(
+        "--concurrency",
+        type=watch.number_type(int, lambda v: v >= 1, "at least 1"),
+        default=Traffic.concurrency,
+    )
     parser.add_argument("--keepalive", action="store_true")
     parser.add_argument(
-        "--rate", type=float, default=Traffic.rate, help="total requests/s (default %(default)s)"
+        "--rate",
+        type=watch.number_type(float, lambda v: v > 0, "greater than 0"),
+        default=Traffic.rate,
+        help="total requests/s (default %(default)s)",
     )
     parser.add_argument("--json", type=Path, help="write all results to this JSON file")
     parser.add_argument("--svg", type=Path, help="write a picture of the runs to this SVG file")
@@ -576,12 +598,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     drill = commands.add_parser("drill", help="one failure drill, naive and safe")
     drill.add_argument("name", choices=sorted(DRILLS))
     commands.add_parser("drills", help="all failure drills")
-    args = parser.parse_args(argv)
-    if args.concurrency < 1:
-        parser.error("--concurrency must be at least 1")
-    if args.rate <= 0:
-        parser.error("--rate must be greater than 0")
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
