@@ -24,7 +24,8 @@ RESULTS ?= results
 
 # Default VERSION for the deploy targets: the other one than what runs now (1 if nothing does),
 # so repeating `make deploy-safe` rolls 1 -> 2 -> 1. Only evaluated when a deploy target runs.
-RUNNING_VERSION = $(shell $(KUBECTL) get deployment myapp --request-timeout=5s -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null | sed 's/.*://')
+# (Asked of the cluster once, on first use, then remembered.)
+RUNNING_VERSION = $(eval RUNNING_VERSION := $$(shell $(KUBECTL) get deployment myapp --request-timeout=5s -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null | sed 's/.*://'))$(RUNNING_VERSION)
 VERSION ?= $(if $(filter 1,$(RUNNING_VERSION)),2,1)
 
 KIND_CONTEXT = $(filter kind-%,$(shell $(KUBECTL) config current-context 2>/dev/null))
@@ -33,7 +34,10 @@ KIND_CONTEXT = $(filter kind-%,$(shell $(KUBECTL) config current-context 2>/dev/
 require = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) not found: $(2)))
 NEED_DOCKER = $(call require,docker,install Docker (Engine or Desktop) from https://docs.docker.com/get-docker/)
 NEED_KUBECTL = $(call require,$(KUBECTL),install kubectl from https://kubernetes.io/docs/tasks/tools/)
-NEED_KIND = $(call require,$(KIND),install kind from https://kind.sigs.k8s.io/docs/user/quick-start/#installation)
+KIND_HINT = install kind from https://kind.sigs.k8s.io/docs/user/quick-start/\#installation
+NEED_KIND = $(call require,$(KIND),$(KIND_HINT))
+# The watcher and the scenarios need Python 3.11+ (macOS still ships 3.9 as python3).
+NEED_PYTHON = $(if $(shell $(PYTHON) -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null | grep True),,$(error $(PYTHON) is missing or older than 3.11: install Python 3.11 or newer from https://www.python.org/downloads/, or pass PYTHON=python3.12))
 
 .DEFAULT_GOAL := help
 
@@ -70,7 +74,7 @@ run-v1: ## Run myapp:1 on http://127.0.0.1:8080 (Ctrl-C stops it)
 	docker run --rm -p 127.0.0.1:8080:8080 $(IMAGE):1
 
 .PHONY: run-v2
-run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (refuses connections for 20 s first)
+run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (answers only after its 20 s warm-up)
 	$(NEED_DOCKER)
 	docker run --rm -p 127.0.0.1:8080:8080 $(IMAGE):2
 
@@ -132,7 +136,7 @@ deploy-safe: ## Deploy the safe Deployment (readiness, maxUnavailable 0, preStop
 
 .PHONY: watch
 watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summary)
-	$(call require,$(PYTHON),install Python 3.11 or newer from https://www.python.org/downloads/)
+	$(NEED_PYTHON)
 	@$(PYTHON) tools/watch.py $(URL) --rate $(RATE) $(WATCH_ARGS)
 
 .PHONY: status
@@ -148,10 +152,11 @@ status: ## Show which Deployment runs, its pods and the Service's endpoints
 
 .PHONY: demo
 demo: ## The whole story in one command: naive vs safe rollouts under traffic, side by side
+	$(NEED_PYTHON)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CLUSTER_ANSWERS) || { \
-		command -v $(KIND) >/dev/null 2>&1 || { echo "error: no Kubernetes cluster reachable and kind is not installed: install kind from https://kind.sigs.k8s.io/docs/user/quick-start/#installation, or point kubectl at a cluster" >&2; exit 1; }; \
+		command -v $(KIND) >/dev/null 2>&1 || { echo "error: no Kubernetes cluster reachable and kind is not installed: $(KIND_HINT), or point kubectl at a cluster" >&2; exit 1; }; \
 		echo "no cluster reachable: creating the kind cluster '$(KIND_CLUSTER)'"; \
 		$(MAKE) --no-print-directory cluster; }
 	@$(MAKE) --no-print-directory build-v1 build-v2
@@ -171,7 +176,7 @@ rollback: ## Undo the last rollout (kubectl rollout undo) and wait until it comp
 	$(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT)
 
 .PHONY: drill-delete-pod
-drill-delete-pod: ## Delete one pod under load, as an eviction or a node drain would
+drill-delete-pod: ## Delete one pod under load, as an eviction does
 	$(call drill,drill delete-pod)
 
 .PHONY: drill-crash
@@ -188,6 +193,7 @@ drills: ## All four drills, one table
 
 # $(call drill,ARGS): tools/scenarios.py ARGS on the current cluster, with all three images.
 define drill
+	$(NEED_PYTHON)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
@@ -215,7 +221,7 @@ test: $(VENV)/.installed ## Run all tests (Docker and cluster tests skip, with a
 	$(VENV)/bin/python -m pytest
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(call require,$(PYTHON),install Python 3.11 or newer from https://www.python.org/downloads/)
+	$(NEED_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
