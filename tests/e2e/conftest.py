@@ -10,6 +10,7 @@ import pytest
 from tools import scenarios
 
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
+LOCAL_CONTEXTS = ("kind-", "docker-desktop", "minikube", "rancher-desktop")
 
 
 def pytest_collection_modifyitems(items):
@@ -30,6 +31,15 @@ def cluster(require, images):
     require(
         reachable.returncode == 0,
         "no Kubernetes cluster reachable through kubectl (set KUBECONFIG, or run make cluster)",
+    )
+    # The tests deploy, roll and delete `myapp`: never on a cluster nobody said is for testing.
+    context = subprocess.run(
+        [KUBECTL, "config", "current-context"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    require(
+        context.startswith(LOCAL_CONTEXTS) or os.environ.get("E2E_CLUSTER") == "1",
+        f"kubectl context '{context}' is not a local cluster ({', '.join(LOCAL_CONTEXTS)}...):"
+        " set E2E_CLUSTER=1 to run the end-to-end tests on it",
     )
     loaded = scenarios.make("load")
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
