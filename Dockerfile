@@ -12,13 +12,6 @@ RUN /venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/req
 
 # --- final stage: the venv and the code, run as a fixed non-root user ------------------------
 FROM ${PYTHON_IMAGE}
-ARG APP_VERSION=1
-ARG STARTUP_DELAY=0
-ARG BROKEN=false
-LABEL org.opencontainers.image.title="myapp" \
-      org.opencontainers.image.description="Zero-downtime deployment workshop app (Flask + gunicorn)" \
-      org.opencontainers.image.version="${APP_VERSION}"
-
 # A fixed uid/gid, so Kubernetes' runAsNonRoot can verify it and volumes get stable ownership.
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
@@ -27,6 +20,13 @@ COPY --from=build /venv /venv
 WORKDIR /srv
 COPY app/ app/
 
+# Declared this late so that every layer above is shared by myapp:1, :2 and :3.
+ARG APP_VERSION=1
+ARG STARTUP_DELAY=0
+ARG BROKEN=false
+LABEL org.opencontainers.image.title="myapp" \
+      org.opencontainers.image.description="Zero-downtime deployment workshop app (Flask + gunicorn)" \
+      org.opencontainers.image.version="${APP_VERSION}"
 # Build-time defaults that runtime env (docker run -e, the Deployment) can still override.
 ENV PATH="/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
