@@ -59,6 +59,11 @@ class Traffic:
     # Paced, so the traffic measures the cluster instead of starving it: on a 2-core laptop an
     # unpaced Python client takes all the CPU that kubelet, kube-proxy and the pods need.
     rate: float | None = 300.0
+    # How long one request may take before it counts as failed. Long enough that a request
+    # that is merely slow (a pod busy starting its neighbours on a 2-core laptop) is not
+    # counted as lost; a request to a gone or draining-and-closed pod hangs far longer or is
+    # reset, and still counts.
+    timeout: float = 5.0
     min_requests: int = 0
     quiet: bool = False
 
@@ -270,6 +275,7 @@ def measure(
         concurrency=traffic.concurrency,
         keepalive=traffic.keepalive,
         rate=traffic.rate,
+        timeout=traffic.timeout,
     )
     result = Result(name, variant, {}, (0.0, 0.0), 0.0, expect_failures)
     with LiveLines(watcher, traffic.quiet) as live:
