@@ -115,8 +115,8 @@ def run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess
         raise ScenarioError(f"{' '.join(command)} did not finish in {timeout:.0f} s") from None
 
 
-def run_checked(command: list[str]) -> str:
-    result = run(command)
+def run_checked(command: list[str], timeout: float = 600) -> str:
+    result = run(command, timeout)
     if result.returncode != 0:
         raise ScenarioError(f"{' '.join(command)} failed: {last_line(result)}")
     return result.stdout.strip()
@@ -128,10 +128,7 @@ def make(target: str, **variables: str) -> subprocess.CompletedProcess:
 
 
 def kubectl(*args: str) -> str:
-    result = run([KUBECTL, *args], timeout=120)
-    if result.returncode != 0:
-        raise ScenarioError(f"kubectl {' '.join(args)} failed: {last_line(result)}")
-    return result.stdout
+    return run_checked([KUBECTL, *args], timeout=120)
 
 
 # make's own "make: *** [Makefile:12: x] Error 1" (make[1]: *** ... when make runs make).
