@@ -1,10 +1,12 @@
 # Zero-downtime deployments on Kubernetes: the workshop, driven from here. `make help` lists it all.
 
+# Every recipe in bash, stopping at the first failing command, also inside a pipe.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
 # Image name and, where no registry is reachable, a local Python base image to build from.
 IMAGE ?= myapp
 PYTHON_IMAGE ?=
-# Where the Service answers on every supported cluster (NodePort 30080 on 127.0.0.1).
-URL ?= http://127.0.0.1:30080
 KUBECTL ?= kubectl
 KIND ?= kind
 KIND_CLUSTER ?= zero-downtime
@@ -13,9 +15,12 @@ KIND_NODE_IMAGE ?=
 ROLLOUT_TIMEOUT ?= 180s
 PYTHON ?= python3
 VENV ?= .venv
-# Requests/s that make watch, the demo and the drills send: enough to see every failure, and
-# paced so the traffic does not take the CPU the cluster itself needs on a laptop.
-RATE ?= 300
+# Where make watch, the demo and the drills send traffic, and how many requests/s. Empty: the
+# tools' defaults, set in tools/defaults.py.
+URL ?=
+RATE ?=
+RATE_ARG = $(if $(RATE),--rate $(RATE))
+SCENARIO_TRAFFIC = $(if $(URL),--url $(URL)) $(RATE_ARG)
 # Extra options for the watcher (e.g. --keepalive --concurrency 4) and the demo/drills.
 WATCH_ARGS ?=
 SCENARIO_ARGS ?=
@@ -137,7 +142,7 @@ deploy-safe: ## Deploy the safe Deployment (readiness, maxUnavailable 0, preStop
 .PHONY: watch
 watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summary)
 	$(NEED_PYTHON)
-	@$(PYTHON) tools/watch.py $(URL) --rate $(RATE) $(WATCH_ARGS)
+	@$(PYTHON) -m tools.watch $(URL) $(RATE_ARG) $(WATCH_ARGS)
 
 .PHONY: status
 status: ## Show which Deployment runs, its pods and the Service's endpoints
@@ -160,7 +165,7 @@ demo: ## The whole story in one command: naive vs safe rollouts under traffic, s
 		echo "no cluster reachable: creating the kind cluster '$(KIND_CLUSTER)'"; \
 		$(MAKE) --no-print-directory cluster; }
 	@$(MAKE) --no-print-directory build-v1 build-v2
-	$(PYTHON) tools/scenarios.py --url $(URL) --rate $(RATE) --json $(RESULTS)/demo.json --svg $(RESULTS)/demo.svg $(SCENARIO_ARGS) demo
+	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/demo.json --svg $(RESULTS)/demo.svg $(SCENARIO_ARGS) demo
 
 ##@ Failure drills (each naive vs safe, measured)
 
@@ -191,14 +196,14 @@ drill-scale: ## Scale 3 -> 1 -> 3 under load
 drills: ## All four drills, one table
 	$(call drill,drills)
 
-# $(call drill,ARGS): tools/scenarios.py ARGS on the current cluster, with all three images.
+# $(call drill,ARGS): python -m tools.scenarios ARGS on the current cluster, with all three images.
 define drill
 	$(NEED_PYTHON)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
 	@$(MAKE) --no-print-directory build-v1 build-v2 build-v3
-	$(PYTHON) tools/scenarios.py --url $(URL) --rate $(RATE) --json $(RESULTS)/$@.json --svg $(RESULTS)/$@.svg $(SCENARIO_ARGS) $(1)
+	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$@.json --svg $(RESULTS)/$@.svg $(SCENARIO_ARGS) $(1)
 endef
 
 ##@ Cleaning up

@@ -1,11 +1,14 @@
 import os
 import shutil
+import socket
 import subprocess
-from pathlib import Path
+import threading
+from collections.abc import Iterator
 
 import pytest
 
 from app import create_app
+from tests.helpers import ROOT, AppBehaviour, AppHandler, AppServer
 
 
 @pytest.fixture
@@ -33,9 +36,6 @@ def require():
     return check
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 @pytest.fixture(scope="session")
 def images(require):
     """myapp:1, :2 and :3, built once per session by the Makefile's own targets."""
@@ -50,3 +50,34 @@ def images(require):
         check=False,
     )
     assert build.returncode == 0, build.stdout + build.stderr
+
+
+@pytest.fixture
+def fake_app() -> Iterator[AppBehaviour]:
+    """A real HTTP server on 127.0.0.1 (named so as not to shadow the Flask `app`)."""
+    server = AppServer(("127.0.0.1", 0), AppHandler)
+    behaviour = AppBehaviour(url=f"http://127.0.0.1:{server.server_address[1]}/")
+    server.behaviour = behaviour
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield behaviour
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def refused_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """Listens but never accepts or answers, so every request times out."""
+    with socket.create_server(("127.0.0.1", 0), backlog=1) as sock:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"

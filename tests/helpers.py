@@ -1,7 +1,17 @@
-"""Small helpers shared by the tests."""
+"""Small helpers shared by the tests, and a fake app server for the traffic tools."""
+
+from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import threading
 import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -18,3 +28,71 @@ def poll(condition, timeout: float, interval: float = 0.05):
             return result
         time.sleep(interval)
     return condition()
+
+
+def wait_until(condition, what: str, limit_s: float = 15.0) -> None:
+    assert poll(condition, limit_s, interval=0.01), f"gave up waiting for {what}"
+
+
+def run_module(module: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS...` from the repo root, as the Makefile runs the tools."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class AppBehaviour:
+    """What the fake app answers; tests change it while the server runs."""
+
+    url: str = ""
+    mode: str = "ok"  # ok | ok-close | 404 | 500 | close
+    version: str = "1"
+    connections: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count_connection(self) -> None:
+        with self.lock:
+            self.connections += 1
+
+
+class AppHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # so keepalive clients really keep their connection
+    timeout = 5  # an idle connection cannot hold up teardown for long
+
+    def handle(self) -> None:
+        self.server.behaviour.count_connection()
+        super().handle()
+
+    def do_GET(self) -> None:
+        behaviour = self.server.behaviour
+        if behaviour.mode == "close":
+            self.close_connection = True
+            return
+        status = {"404": 404, "500": 500}.get(behaviour.mode, 200)
+        body = b"hello\n"
+        self.send_response(status)
+        self.send_header("X-App-Version", behaviour.version)
+        self.send_header("X-Served-By", "test-pod")
+        self.send_header("Content-Length", str(len(body)))
+        if behaviour.mode == "ok-close":
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class AppServer(ThreadingHTTPServer):
+    daemon_threads = False
+    block_on_close = True  # server_close() waits for handler threads: nothing left behind
+    request_queue_size = 64  # fast fresh-connection loops must not overflow the backlog
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # clients hanging up mid-request is what these tests provoke

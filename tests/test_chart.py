@@ -7,25 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from tools.chart import render_svg, write_svg
+from tools.chart import LEFT, PLOT_W, render_svg, write_svg
+from tools.results import Expectation, Result
+from tools.summary import Second, Summary
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def make_run(name, timeline, action_window=(2.0, 4.5), failed=None):
-    requests = sum(sum(e["ok"].values()) + sum(e["failed"].values()) for e in timeline)
-    failures = sum(sum(e["failed"].values()) for e in timeline) if failed is None else failed
-    return {
-        "name": name,
-        "action_window": list(action_window) if action_window else None,
-        "summary": {
-            "requests": requests,
-            "failed": failures,
-            "longest_outage_s": 1.5,
-            "duration_s": len(timeline),
-            "timeline": timeline,
-        },
-    }
+def make_run(name, timeline, action_window=(2.0, 4.5), failed=None) -> Result:
+    seconds = [Second(**entry) for entry in timeline]
+    failures = sum(sum(e.failed.values()) for e in seconds) if failed is None else failed
+    summary = Summary(
+        url="http://x/",
+        mode="fresh",
+        concurrency=8,
+        duration_s=float(len(timeline)),
+        requests=sum(e.total for e in seconds),
+        ok=0,
+        failed=failures,
+        ok_by_version={},
+        failures_by_kind={},
+        longest_outage_s=1.5,
+        first_failure_s=None,
+        last_failure_s=None,
+        versions={},
+        timeline=seconds,
+    )
+    return Result(name, "x", summary, action_window, 0.0, Expectation.REPORT_ONLY)
 
 
 NAIVE_TIMELINE = [
@@ -105,13 +113,12 @@ def test_versions_keep_their_colour_across_panels():
     assert v1_fills != v2_fills
 
 
-def test_rollout_band_only_when_window_given():
-    runs = [make_run("with", SAFE_TIMELINE), make_run("without", SAFE_TIMELINE, None)]
-    root = parse(render_svg(runs, title="t"))
-    panels = root.findall(f".//{SVG}g[@data-run]")
-    bands = [len(p.findall(f"{SVG}rect[@class='rollout']")) for p in panels]
-    assert bands == [1, 0]
-    assert float(panels[0].find(f"{SVG}rect[@class='rollout']").get("width")) > 0
+def test_rollout_band_covers_the_action_window():
+    # Three seconds of timeline, so the x axis runs to MIN_X_S (10 s).
+    root = parse(render_svg([make_run("with", SAFE_TIMELINE, (2.0, 4.5))], title="t"))
+    (band,) = root.findall(f".//{SVG}rect[@class='rollout']")
+    assert float(band.get("x")) == pytest.approx(LEFT + 2.0 * PLOT_W / 10, abs=0.1)
+    assert float(band.get("width")) == pytest.approx(2.5 * PLOT_W / 10, abs=0.1)
 
 
 def test_special_characters_are_escaped():
@@ -127,12 +134,11 @@ def test_special_characters_are_escaped():
     "runs",
     [
         [],
-        [make_run("empty", [], None)],
+        [make_run("empty", [], (0.0, 0.0))],
         [make_run("zeros", [{"second": s, "ok": {"1": 0}, "failed": {}} for s in range(5)])],
         [make_run("odd", [{"second": 0, "ok": {"7": 3, "?": 1, "beta": 2}, "failed": {}}])],
-        [{"name": "bare", "action_window": [1, 2], "summary": {"timeline": []}}],
     ],
-    ids=["no-runs", "empty-timeline", "all-zero", "other-versions", "bare-summary"],
+    ids=["no-runs", "empty-timeline", "all-zero", "other-versions"],
 )
 def test_edge_cases_still_render(runs):
     root = parse(render_svg(runs, title="edge"))

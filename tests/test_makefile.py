@@ -3,13 +3,12 @@
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from tools.scenarios import MAKE_TRAILER
+from tests.helpers import ROOT
+from tools.cluster import MAKE_TRAILER
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKSHOP_ORDER = ["build-v1", "build-v2", "cluster", "deploy-naive", "deploy-safe", "watch", "demo"]
 
 

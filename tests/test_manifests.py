@@ -1,13 +1,14 @@
 """The manifests say what the lesson says, and naive and safe differ only there."""
 
-from pathlib import Path
+import difflib
 
 import pytest
 import yaml
 
 from app.config import load_settings
+from tests.helpers import ROOT
 
-K8S = Path(__file__).resolve().parent.parent / "k8s"
+K8S = ROOT / "k8s"
 
 # Everything the safe Deployment adds to the naive one: the lesson, and nothing else.
 LESSON = {
@@ -62,6 +63,14 @@ def container(deployment: dict) -> dict:
 
 def test_naive_and_safe_differ_only_where_the_lesson_says(naive, safe):
     assert differences(naive, safe) == LESSON
+
+
+def test_the_readmes_diff_is_the_diff_of_the_files():
+    command = "$ diff -u k8s/naive.yaml k8s/safe.yaml\n"
+    pasted = (ROOT / "README.md").read_text().split(command, 1)[1].split("```", 1)[0]
+    naive, safe = ((K8S / name).read_text().splitlines() for name in ("naive.yaml", "safe.yaml"))
+    diff = difflib.unified_diff(naive, safe, "k8s/naive.yaml", "k8s/safe.yaml", lineterm="")
+    assert pasted.splitlines() == list(diff)
 
 
 @pytest.mark.parametrize("name", ["naive.yaml", "safe.yaml"])

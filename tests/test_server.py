@@ -7,13 +7,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, poll
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, free_port, poll
 
 
 class Gunicorn:

@@ -1,12 +1,11 @@
-"""Draw traffic runs recorded by tools/watch.py as one self-contained SVG (standard library only).
+"""Draw measured runs as one self-contained SVG (standard library only).
 
 Each run becomes a panel, stacked vertically: requests per second as stacked bars (successes
 per app version, failures in red on top) with the rollout window shaded. All panels share the
 x scale (the longest run) and the y scale, so a dip in one run stands out against another.
 
     from tools.chart import write_svg
-    write_svg("out/rollouts.svg", [{"name": "naive v1 → v2", "action_window": [12.0, 15.3],
-                                    "summary": summary}], title="Rollouts compared")
+    write_svg("out/rollouts.svg", results, title="Rollouts compared")  # results: list[Result]
 
 Each bar segment carries data-second / data-kind / data-version / data-count attributes and
 each panel a data-run attribute, so tests (and curious readers) can inspect the picture.
@@ -15,12 +14,13 @@ each panel a data-run attribute, so tests (and curious readers) can inspect the 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from tools.watch import version_label, version_sort_key
+from tools.results import Result
+from tools.summary import Second, version_label, version_sort_key
 
 WIDTH = 900
 LEFT, RIGHT = 64, 16
@@ -63,38 +63,27 @@ def ticks(top: float, step: float) -> list[float]:
     return [i * step for i in range(int(top / step + 1e-9) + 1)]
 
 
-def timeline_of(run: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((run.get("summary") or {}).get("timeline") or [])
+def run_length_s(run: Result) -> float:
+    last_bar_end = max((entry.second + 1 for entry in run.summary.timeline), default=0)
+    return max(last_bar_end, run.summary.duration_s, run.action_window[1])
 
 
-def second_total(entry: Mapping[str, Any]) -> int:
-    return sum((entry.get("ok") or {}).values()) + sum((entry.get("failed") or {}).values())
-
-
-def run_length_s(run: Mapping[str, Any]) -> float:
-    timeline = timeline_of(run)
-    last_bar_end = max((entry["second"] + 1 for entry in timeline), default=0)
-    window_end = (run.get("action_window") or [0, 0])[1]
-    return max(last_bar_end, (run.get("summary") or {}).get("duration_s") or 0, window_end)
-
-
-def versions_seen(runs: Iterable[Mapping[str, Any]]) -> list[str]:
+def versions_seen(runs: Iterable[Result]) -> list[str]:
     seen = {
         version
         for run in runs
-        for entry in timeline_of(run)
-        for version, count in (entry.get("ok") or {}).items()
+        for entry in run.summary.timeline
+        for version, count in entry.ok.items()
         if count > 0
     }
     return sorted(seen, key=version_sort_key)
 
 
-def stat_line(run: Mapping[str, Any]) -> str:
-    summary = run.get("summary") or {}
+def stat_line(run: Result) -> str:
+    summary = run.summary
     return (
-        f"{run.get('name', '')} — {summary.get('requests', 0):,} requests, "
-        f"{summary.get('failed', 0):,} failed, "
-        f"longest outage {summary.get('longest_outage_s') or 0:.1f} s"
+        f"{run.name} — {summary.requests:,} requests, {summary.failed:,} failed, "
+        f"longest outage {summary.longest_outage_s:.1f} s"
     )
 
 
@@ -120,15 +109,15 @@ def legend(versions: list[str]) -> list[str]:
     return parts
 
 
-def bar_segments(entry: Mapping[str, Any]) -> list[tuple[str, str, int, str]]:
+def bar_segments(entry: Second) -> list[tuple[str, str, int, str]]:
     """(kind, version, count, colour) from the bottom up: successes by version, then failures."""
-    ok = entry.get("ok") or {}
+    ok = entry.ok
     segments = [("ok", v, ok[v], version_colour(v)) for v in sorted(ok, key=version_sort_key)]
-    segments.append(("failed", "", sum((entry.get("failed") or {}).values()), FAILED_COLOUR))
+    segments.append(("failed", "", sum(entry.failed.values()), FAILED_COLOUR))
     return [segment for segment in segments if segment[2] > 0]
 
 
-def panel(run: Mapping[str, Any], top: float, x_max: float, y_max: float) -> list[str]:
+def panel(run: Result, top: float, x_max: float, y_max: float) -> list[str]:
     plot_top, plot_bottom = top + PANEL_TITLE_H, top + PANEL_TITLE_H + PLOT_H
     x_px = PLOT_W / x_max
     y_px = PLOT_H / y_max
@@ -136,7 +125,7 @@ def panel(run: Mapping[str, Any], top: float, x_max: float, y_max: float) -> lis
     def x_at(second: float) -> float:
         return LEFT + second * x_px
 
-    parts = [f'<g class="panel" data-run="{attr(run.get("name", ""))}">']
+    parts = [f'<g class="panel" data-run="{attr(run.name)}">']
     parts.append(text(LEFT, top + 16, stat_line(run), 14, font_weight="bold"))
     for value in ticks(y_max, nice_step(y_max, 4)):
         y = plot_bottom - value * y_px
@@ -145,25 +134,23 @@ def panel(run: Mapping[str, Any], top: float, x_max: float, y_max: float) -> lis
             f'stroke="{GRID_COLOUR}"/>'
         )
         parts.append(text(LEFT - 6, y + 4, f"{value:,.0f}", 11, text_anchor="end"))
-    window = run.get("action_window")
-    if window:
-        start, end = (min(max(float(edge), 0.0), x_max) for edge in window)
-        parts.append(
-            f'<rect class="rollout" x="{num(x_at(start))}" y="{plot_top}" '
-            f'width="{num(max(x_at(end) - x_at(start), 1))}" height="{PLOT_H}" '
-            f'fill="{ROLLOUT_COLOUR}" opacity="0.35"/>'
-        )
-        parts.append(text(x_at(start) + 3, plot_top + 12, "rollout", 11, font_style="italic"))
+    start, end = (min(max(edge, 0.0), x_max) for edge in run.action_window)
+    parts.append(
+        f'<rect class="rollout" x="{num(x_at(start))}" y="{plot_top}" '
+        f'width="{num(max(x_at(end) - x_at(start), 1))}" height="{PLOT_H}" '
+        f'fill="{ROLLOUT_COLOUR}" opacity="0.35"/>'
+    )
+    parts.append(text(x_at(start) + 3, plot_top + 12, "rollout", 11, font_style="italic"))
     bar_w = max(x_px * 0.85, 1)
-    for entry in timeline_of(run):
+    for entry in run.summary.timeline:
         y = plot_bottom
         for kind, version, count, colour in bar_segments(entry):
             height = count * y_px
             y -= height
             parts.append(
-                f'<rect class="bar" data-second="{entry["second"]}" data-kind="{kind}" '
+                f'<rect class="bar" data-second="{entry.second}" data-kind="{kind}" '
                 f'data-version="{attr(version)}" data-count="{count}" '
-                f'x="{num(x_at(entry["second"]))}" y="{num(y)}" width="{num(bar_w)}" '
+                f'x="{num(x_at(entry.second))}" y="{num(y)}" width="{num(bar_w)}" '
                 f'height="{num(height)}" fill="{colour}"/>'
             )
     parts.append(
@@ -191,10 +178,10 @@ def panel(run: Mapping[str, Any], top: float, x_max: float, y_max: float) -> lis
     return parts
 
 
-def render_svg(runs: list[dict], *, title: str) -> str:
+def render_svg(runs: list[Result], *, title: str) -> str:
     """The whole figure as SVG text: title, legend, then one panel per run."""
     x_max = max([run_length_s(run) for run in runs] + [MIN_X_S])
-    peak = max([second_total(entry) for run in runs for entry in timeline_of(run)] + [MIN_Y_RPS])
+    peak = max([entry.total for run in runs for entry in run.summary.timeline] + [MIN_Y_RPS])
     step = nice_step(peak, 4)
     y_max = math.ceil(peak / step) * step
     height = HEADER_H + PANEL_H * len(runs) + FOOTER_H
@@ -217,7 +204,7 @@ def render_svg(runs: list[dict], *, title: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_svg(path: str | Path, runs: list[dict], *, title: str) -> None:
+def write_svg(path: str | Path, runs: list[Result], *, title: str) -> None:
     """Render runs and write them to path (UTF-8), creating parent directories."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from tools import scenarios
+from tools import cluster as cluster_commands
+from tools.measuring import Setup
 
-KUBECTL = os.environ.get("KUBECTL", "kubectl")
 LOCAL_CONTEXTS = ("kind-", "docker-desktop", "minikube", "rancher-desktop")
 
 
@@ -21,9 +21,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def cluster(require, images):
-    require(shutil.which(KUBECTL) is not None, f"{KUBECTL} is not installed")
+    require(
+        shutil.which(cluster_commands.KUBECTL) is not None,
+        f"{cluster_commands.KUBECTL} is not installed",
+    )
     reachable = subprocess.run(
-        [KUBECTL, "get", "--raw", "/readyz", "--request-timeout=5s"],
+        [cluster_commands.KUBECTL, "get", "--raw", "/readyz", "--request-timeout=5s"],
         capture_output=True,
         text=True,
         check=False,
@@ -34,17 +37,21 @@ def cluster(require, images):
     )
     # The tests deploy, roll and delete `myapp`: never on a cluster nobody said is for testing.
     context = subprocess.run(
-        [KUBECTL, "config", "current-context"], capture_output=True, text=True, check=False
+        [cluster_commands.KUBECTL, "config", "current-context"],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     require(
         context.startswith(LOCAL_CONTEXTS) or os.environ.get("E2E_CLUSTER") == "1",
         f"kubectl context '{context}' is not a local cluster ({', '.join(LOCAL_CONTEXTS)}...):"
         " set E2E_CLUSTER=1 to run the end-to-end tests on it",
     )
-    loaded = scenarios.make("load")
+    loaded = cluster_commands.make("load")
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
 
 
 @pytest.fixture
-def traffic():
-    return scenarios.Traffic(concurrency=8, quiet=True)
+def setup():
+    """The scenarios as make demo and make drills measure them, without the live lines."""
+    return Setup(quiet=True)

@@ -2,30 +2,30 @@
 
 import json
 
-from tools import scenarios
+from tools import cluster as commands
 
 
 def deployment() -> dict:
-    return json.loads(scenarios.kubectl("get", "deployment", "myapp", "-o", "json"))
+    return json.loads(commands.kubectl("get", "deployment", "myapp", "-o", "json"))
 
 
 def service_uid() -> str:
-    return scenarios.kubectl("get", "service", "myapp", "-o", "jsonpath={.metadata.uid}")
+    return commands.kubectl("get", "service", "myapp", "-o", "jsonpath={.metadata.uid}")
 
 
 def test_manifests_pass_server_side_dry_run(cluster):
     for manifest in ("k8s/service.yaml", "k8s/naive.yaml", "k8s/safe.yaml"):
-        scenarios.kubectl("apply", "--dry-run=server", "-f", manifest)
+        commands.kubectl("apply", "--dry-run=server", "-f", manifest)
 
 
 def test_switching_variants_keeps_the_service_and_drops_the_other_variants_fields(cluster):
-    assert scenarios.deploy("safe", "1").returncode == 0
+    assert commands.deploy("safe", "1").returncode == 0
     uid = service_uid()
     spec = deployment()["spec"]
     assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     assert "readinessProbe" in spec["template"]["spec"]["containers"][0]
 
-    assert scenarios.deploy("naive", "1").returncode == 0
+    assert commands.deploy("naive", "1").returncode == 0
     spec = deployment()["spec"]
     app = spec["template"]["spec"]["containers"][0]
     assert not {"readinessProbe", "livenessProbe", "startupProbe", "lifecycle"} & app.keys()
@@ -35,6 +35,6 @@ def test_switching_variants_keeps_the_service_and_drops_the_other_variants_field
 
 
 def test_missing_image_is_one_line(cluster):
-    result = scenarios.make("deploy-safe", VERSION="1", IMAGE="myapp-missing")
+    result = commands.make("deploy-safe", VERSION="1", IMAGE="myapp-missing")
     assert result.returncode != 0
     assert "error: image myapp-missing:1 not found: build it with 'make build-v1'" in result.stderr

@@ -6,22 +6,23 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tools import chart, scenarios
+from tools.results import table
 
 
-def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, traffic, tmp_path):
-    result = scenarios.rollout("naive", "1", "2", traffic)
+def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, setup, tmp_path):
+    result = scenarios.rollout("naive", "1", "2", setup)
     summary = result.summary
-    assert summary["failed"] > 0, scenarios.table([result])
-    assert summary["failures_by_kind"].get("refused", 0) > 0
+    assert summary.failed > 0, table([result])
+    assert summary.failures_by_kind.get("refused", 0) > 0
     # myapp:2 warms up for 20 s and naive sends it traffic all along.
-    assert summary["longest_outage_s"] >= 10, scenarios.table([result])
+    assert summary.longest_outage_s >= 10, table([result])
 
     # The picture make demo draws, from this real run.
     picture = tmp_path / "naive.svg"
-    chart.write_svg(picture, [result.as_dict()], title="naive v1 → v2")
+    chart.write_svg(picture, [result], title="naive v1 → v2")
     svg = ET.parse(picture).getroot()
     failed_bars = svg.findall(".//{*}rect[@data-kind='failed']")
-    assert sum(int(bar.get("data-count")) for bar in failed_bars) == summary["failed"]
+    assert sum(int(bar.get("data-count")) for bar in failed_bars) == summary.failed
 
 
 @pytest.mark.parametrize(
@@ -29,11 +30,12 @@ def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, traffic, tmp_p
     [("1", "2", False), ("2", "1", False), ("1", "2", True), ("2", "1", True)],
     ids=["v1-v2-new-connections", "v2-v1-new-connections", "v1-v2-keepalive", "v2-v1-keepalive"],
 )
-def test_safe_rollout_loses_no_request(cluster, traffic, old, new, keepalive):
-    load = dataclasses.replace(traffic, keepalive=keepalive, min_requests=10_000)
+def test_safe_rollout_loses_no_request(cluster, setup, old, new, keepalive):
+    traffic = dataclasses.replace(setup.traffic, keepalive=keepalive)
+    load = dataclasses.replace(setup, traffic=traffic, min_requests=10_000)
     result = scenarios.rollout("safe", old, new, load)
     summary = result.summary
-    assert summary["failed"] == 0, scenarios.table([result])
-    assert summary["requests"] >= 10_000
+    assert summary.failed == 0, table([result])
+    assert summary.requests >= 10_000
     # The window covers the whole rollout: both versions answered during it.
-    assert set(summary["ok_by_version"]) == {old, new}
+    assert set(summary.ok_by_version) == {old, new}

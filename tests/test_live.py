@@ -1,0 +1,83 @@
+"""tools/live.py: the one line per second, from recorded outcomes and from a running watcher."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+from tests.helpers import AppBehaviour, wait_until
+from tools.live import LiveLines, LiveReport, legend, timeline_char
+from tools.summary import Outcome
+from tools.traffic import TrafficOptions, Watcher
+
+
+@pytest.mark.parametrize(
+    ("ok_counts", "failed_counts", "char"),
+    [
+        ({"1": 5}, {}, "1"),
+        ({"2": 5}, {}, "2"),
+        ({"1": 3, "2": 2}, {}, "m"),
+        ({"1": 3}, {"reset": 1}, "x"),
+        ({}, {"refused": 4}, "X"),
+        ({}, {}, "."),
+    ],
+)
+def test_timeline_char(ok_counts: dict, failed_counts: dict, char: str) -> None:
+    assert timeline_char(ok_counts, failed_counts) == char
+
+
+class FixedOutcomes:
+    """Stands in for a Watcher when only its recorded outcomes matter."""
+
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        self._outcomes = outcomes
+
+    def outcomes_since(self, index: int) -> list[Outcome]:
+        return self._outcomes[index:]
+
+
+def test_live_lines_show_each_second_and_the_timeline(capsys) -> None:
+    outcomes = [
+        Outcome(0.0, 0.5, "1", None),
+        Outcome(0.5, 1.5, "2", None),
+        Outcome(1.5, 1.75, None, "refused"),
+    ]
+    live = LiveReport(sys.stdout, colour=False)
+
+    live.emit_until(FixedOutcomes(outcomes), 3)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].split(" | ") == ["    0s", "ok v1    1  v2    0", "failed   0".ljust(44), "1"]
+    assert lines[1].split(" | ")[1:] == [
+        "ok v1    0  v2    1",
+        "failed refused 1".ljust(44),
+        "1x",
+    ]
+    assert lines[2].endswith(" | 1x.")
+
+
+def test_legend_says_what_is_sent() -> None:
+    text = legend(TrafficOptions("http://127.0.0.1:9/", concurrency=3, rate=50))
+    assert text.startswith(
+        "watching http://127.0.0.1:9/ with 3 loops, a new connection per request, 50 req/s |"
+    )
+
+
+def test_live_lines_print_while_the_watcher_runs(fake_app: AppBehaviour) -> None:
+    stream = io.StringIO()
+    watcher = Watcher(TrafficOptions(fake_app.url, concurrency=2, rate=100))
+    with LiveLines(watcher, LiveReport(stream, colour=False)) as live:
+        watcher.start()
+        try:
+            wait_until(lambda: "    1s | ok v1" in stream.getvalue(), "the line of second 1")
+        finally:
+            summary = watcher.stop()
+    live.finish(summary)
+
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" | ")[0].strip() for line in lines] == [
+        f"{second}s" for second in range(len(summary.timeline))
+    ]

@@ -1,0 +1,43 @@
+"""tools/measuring.py without a cluster: the notes of a run and what counts as healthy."""
+
+from tests.helpers import AppBehaviour, wait_until
+from tools import measuring
+from tools.measuring import Notes, healthy_recently
+from tools.traffic import TrafficOptions, Watcher
+
+
+def test_notes_are_kept_in_order_and_printed_unless_quiet(capsys):
+    loud, quiet = Notes(quiet=False), Notes(quiet=True)
+    for notes in (loud, quiet):
+        notes.add("make deploy-safe VERSION=2")
+        notes.add("make deploy-safe VERSION=2: done")
+
+    assert (
+        loud.events
+        == quiet.events
+        == [
+            "make deploy-safe VERSION=2",
+            "make deploy-safe VERSION=2: done",
+        ]
+    )
+    assert capsys.readouterr().out == (
+        "  → make deploy-safe VERSION=2\n  → make deploy-safe VERSION=2: done\n"
+    )
+
+
+def test_scenarios_wait_longer_for_an_answer_than_the_watcher():
+    assert measuring.Setup().traffic.timeout > TrafficOptions().timeout
+
+
+def test_healthy_only_after_every_recent_request_succeeded_on_the_version(fake_app: AppBehaviour):
+    watcher = Watcher(TrafficOptions(fake_app.url, concurrency=2, rate=200))
+    watcher.start()
+    try:
+        assert not healthy_recently(watcher, "1")  # not HEALTHY_SECONDS of traffic yet
+        wait_until(lambda: healthy_recently(watcher, "1"), "3 healthy seconds on v1")
+        assert healthy_recently(watcher, None)
+        assert not healthy_recently(watcher, "2")
+        fake_app.mode = "500"
+        wait_until(lambda: not healthy_recently(watcher, None), "a failure to count")
+    finally:
+        watcher.stop()

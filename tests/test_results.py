@@ -1,0 +1,75 @@
+"""tools/results.py: expectations, the results table and the verdicts, from hand-made results."""
+
+import pytest
+
+from tools.results import COLUMNS, Expectation, Result, table, verdicts
+from tools.summary import Outcome, summarize
+
+
+def result(name: str, failed: int, expectation: Expectation) -> Result:
+    outcomes = [Outcome(0.0, 0.1, "1", None)] * (12_000 - failed)
+    if failed:
+        # One outage from 4.0 to 22.25 s, then failures among successes until 28.5 s.
+        outcomes += [Outcome(4.0, 22.25, None, "refused")]
+        outcomes += [Outcome(28.0, 28.5, None, "refused")] * (failed - 1)
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, duration=40.0)
+    return Result(name, "x", summary, (3.0, 40.0), 21.5, expectation)
+
+
+def test_table_has_the_demo_columns_and_a_row_per_scenario():
+    lines = table(
+        [
+            result("naive v1 → v2", 5_400, Expectation.FAILURES),
+            result("safe v1 → v2", 0, Expectation.NO_FAILURES),
+        ]
+    ).splitlines()
+    assert lines[0].split("  ")[0] == "scenario"
+    for column in COLUMNS:
+        assert column in lines[0]
+    assert lines[2].split() == [
+        "naive", "v1", "→", "v2", "12,000", "5,400", "refused", "5,400", "24.5", "24.5", "21.5",
+    ]  # fmt: skip
+    assert lines[3].split()[-5:] == ["0", "-", "0.0", "0.0", "21.5"]
+
+
+@pytest.mark.parametrize(
+    ("failed", "expectation", "met"),
+    [
+        (0, Expectation.NO_FAILURES, True),
+        (1, Expectation.NO_FAILURES, False),
+        (5, Expectation.FAILURES, True),
+        (0, Expectation.FAILURES, False),
+        (7, Expectation.REPORT_ONLY, True),
+    ],
+)
+def test_expectations(failed, expectation, met):
+    assert result("r", failed, expectation).met_expectation is met
+
+
+def test_verdicts_flag_what_broke_the_promise():
+    lines = verdicts(
+        [
+            result("safe v1 → v2", 3, Expectation.NO_FAILURES),
+            result("naive: delete a pod", 9, Expectation.REPORT_ONLY),
+            result("naive v1 → v2", 2, Expectation.FAILURES),
+        ]
+    )
+    assert lines == [
+        "UNEXPECTED: safe v1 → v2: expected zero failed requests, got 3",
+        "ok: naive v1 → v2: expected some failed requests, got 2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expectation", "json_value"),
+    [
+        (Expectation.FAILURES, True),
+        (Expectation.NO_FAILURES, False),
+        (Expectation.REPORT_ONLY, None),
+    ],
+)
+def test_json_form_keeps_the_expectation_and_the_summary(expectation, json_value):
+    data = result("r", 1, expectation).as_dict()
+    assert data["expect_failures"] is json_value
+    assert data["summary"]["failed"] == 1
+    assert data["action_window"] == [3.0, 40.0]

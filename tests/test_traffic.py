@@ -1,0 +1,208 @@
+"""tools/traffic.py against real HTTP servers and sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tests.helpers import AppBehaviour, wait_until
+from tools.summary import FAILURE_KINDS, Summary
+from tools.traffic import TrafficError, TrafficOptions, Watcher, classify
+
+
+def watcher(url: str, **options) -> Watcher:
+    # As fast as the loops go unless a test paces them.
+    return Watcher(TrafficOptions(url, **{"rate": None, **options}))
+
+
+def wait_for_outcomes(running: Watcher, count: int) -> None:
+    wait_until(lambda: len(running.outcomes()) >= count, f"{count} outcomes")
+
+
+@contextlib.contextmanager
+def running(started: Watcher) -> Iterator[Watcher]:
+    started.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def watch_briefly(url: str, count: int = 30, **options) -> Summary:
+    with running(watcher(url, **options)) as w:
+        wait_for_outcomes(w, count)
+        return w.stop()
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (ConnectionRefusedError(), "refused"),
+        (ConnectionResetError(), "reset"),
+        (BrokenPipeError(), "reset"),
+        (ConnectionAbortedError(), "reset"),
+        (http.client.RemoteDisconnected("closed"), "reset"),
+        (http.client.IncompleteRead(b"partial", 10), "reset"),
+        (http.client.BadStatusLine("garbage"), "reset"),
+        (socket.timeout("timed out"), "timeout"),  # noqa: UP041 - the alias is what we test
+        (TimeoutError(), "timeout"),
+        (OSError("no route"), "error"),
+        (socket.gaierror("unknown host"), "error"),
+        (http.client.LineTooLong("header line"), "error"),
+        (ValueError("odd"), "error"),
+    ],
+)
+def test_classify_maps_exceptions_to_failure_kinds(exc: BaseException, kind: str) -> None:
+    assert classify(exc) == kind
+    assert kind in FAILURE_KINDS
+
+
+# --------------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://x", "not a url", "https://127.0.0.1/", "http://", "http://h:99999/", "http://h:0/"],
+)
+def test_options_reject_unusable_urls(url: str) -> None:
+    with pytest.raises(TrafficError) as raised:
+        TrafficOptions(url)
+    assert "\n" not in str(raised.value)
+
+
+def test_options_accept_url_without_port_or_path() -> None:
+    target = TrafficOptions("http://example.invalid").target  # nothing connects
+    assert (target.host, target.port, target.path) == ("example.invalid", 80, "/")
+
+
+@pytest.mark.parametrize(
+    "options", [{"concurrency": 0}, {"rate": 0}, {"rate": -1.0}, {"timeout": 0}]
+)
+def test_options_reject_bad_values(options: dict) -> None:
+    with pytest.raises(TrafficError):
+        TrafficOptions("http://127.0.0.1:8080/", **options)
+
+
+# --------------------------------------------------------------------------- real traffic
+
+
+def test_fresh_mode_counts_versions_with_one_connection_per_request(fake_app: AppBehaviour) -> None:
+    summary = watch_briefly(fake_app.url, count=40, concurrency=4)
+
+    assert summary.mode == "fresh"
+    assert summary.failed == 0
+    assert summary.failures_by_kind == {}
+    assert summary.ok_by_version == {"1": summary.requests}
+    assert fake_app.connections == summary.requests
+
+
+def test_keepalive_mode_reuses_one_connection_per_loop(fake_app: AppBehaviour) -> None:
+    summary = watch_briefly(fake_app.url, count=40, concurrency=2, keepalive=True)
+
+    assert summary.mode == "keepalive"
+    assert summary.failed == 0
+    assert summary.ok_by_version == {"1": summary.requests}
+    assert 1 <= fake_app.connections <= 2
+
+
+def test_keepalive_reconnects_when_server_says_connection_close(fake_app: AppBehaviour) -> None:
+    fake_app.mode = "ok-close"
+    summary = watch_briefly(fake_app.url, count=40, concurrency=2, keepalive=True)
+
+    assert summary.failed == 0
+    assert fake_app.connections == summary.requests
+
+
+@pytest.mark.parametrize("keepalive", [False, True])
+def test_version_change_is_seen_without_failures(fake_app: AppBehaviour, keepalive: bool) -> None:
+    with running(watcher(fake_app.url, concurrency=2, keepalive=keepalive)) as w:
+        wait_for_outcomes(w, 20)
+        fake_app.version = "2"
+        wait_until(lambda: any(o.version == "2" for o in w.outcomes()), "version 2")
+        summary = w.stop()
+
+    assert summary.failed == 0
+    assert set(summary.ok_by_version) == {"1", "2"}
+    assert set(summary.versions) == {"1", "2"}
+
+
+def test_refused_connections_are_counted(refused_url: str) -> None:
+    summary = watch_briefly(refused_url, count=20, concurrency=2)
+
+    assert summary.ok == 0
+    assert summary.failures_by_kind == {"refused": summary.requests}
+    assert summary.first_failure_s is not None
+
+
+@pytest.mark.parametrize("keepalive", [False, True])
+@pytest.mark.parametrize(
+    ("mode", "kind"), [("500", "http_5xx"), ("404", "http_other"), ("close", "reset")]
+)
+def test_failures_are_counted_by_kind(
+    fake_app: AppBehaviour, mode: str, kind: str, keepalive: bool
+) -> None:
+    fake_app.mode = mode
+    summary = watch_briefly(fake_app.url, count=20, concurrency=2, keepalive=keepalive)
+
+    assert summary.ok == 0
+    assert summary.failures_by_kind == {kind: summary.requests}
+
+
+def test_unanswered_requests_are_timeouts(silent_url: str) -> None:
+    summary = watch_briefly(silent_url, count=3, concurrency=2, timeout=0.2)
+
+    assert summary.ok == 0
+    assert summary.failures_by_kind == {"timeout": summary.requests}
+
+
+def test_stop_ends_every_request_loop(silent_url: str) -> None:
+    w = watcher(silent_url, concurrency=3, timeout=0.2)
+    with running(w):
+        wait_for_outcomes(w, 1)
+    wait_until(
+        lambda: not any(t.name.startswith("watch-worker") for t in threading.enumerate()),
+        "request loops to end",
+    )
+    assert all(o.failure == "timeout" for o in w.outcomes())
+
+
+def test_rate_paces_request_starts(fake_app: AppBehaviour) -> None:
+    rate = 100.0
+    with running(watcher(fake_app.url, concurrency=4, rate=rate)) as w:
+        wait_for_outcomes(w, 15)
+    outcomes = w.outcomes()
+
+    # The k-th request (0-based) cannot start before k / rate: pacing hands out one slot
+    # every 1/rate seconds. Only a lower bound, so a slow machine cannot break it.
+    starts = sorted(o.start for o in outcomes)
+    assert all(start >= k / rate - 1e-6 for k, start in enumerate(starts))
+    assert all(o.ok for o in outcomes)
+
+
+def test_outcomes_since_returns_only_the_newer_ones(fake_app: AppBehaviour) -> None:
+    with running(watcher(fake_app.url, concurrency=1)) as w:
+        wait_for_outcomes(w, 5)
+    everything = w.outcomes()
+    assert w.outcomes_since(2) == everything[2:]
+    assert w.outcomes_since(len(everything)) == []
+
+
+def test_check_reachable_accepts_any_http_answer(fake_app: AppBehaviour) -> None:
+    watcher(fake_app.url).check_reachable()
+    fake_app.mode = "500"
+    watcher(fake_app.url).check_reachable()
+
+
+def test_check_reachable_reports_refused(refused_url: str) -> None:
+    with pytest.raises(TrafficError, match=r"connection refused$"):
+        watcher(refused_url).check_reachable()
+
+
+def test_check_reachable_reports_timeout(silent_url: str) -> None:
+    with pytest.raises(TrafficError, match="timed out"):
+        watcher(silent_url, timeout=0.2).check_reachable()

@@ -1,0 +1,80 @@
+"""Command-line options both CLIs share: one-line usage errors, checked numbers, and the
+traffic options (``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
+
+from tools import defaults
+from tools.traffic import TrafficOptions
+
+Number = TypeVar("Number", int, float)
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """Usage errors as a single `PROGRAM: ...` line (e.g. `watch: ...`) instead of usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        program = os.path.splitext(os.path.basename(self.prog.split()[0]))[0]
+        self.exit(2, f"{program}: {message}\n")
+
+
+def number_type(
+    convert: Callable[[str], Number], check: Callable[[Number], bool], requirement: str
+) -> Callable[[str], Number]:
+    def parse(text: str) -> Number:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not check(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
+        return value
+
+    return parse
+
+
+def rate_type(text: str) -> float | None:
+    """Requests/s, or "max" for as fast as the loops can go."""
+    if text == "max":
+        return None
+    return number_type(float, lambda v: 0 < v < math.inf, "greater than 0, or max")(text)
+
+
+def add_traffic_arguments(parser: argparse.ArgumentParser, *, timeout: float) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=number_type(int, lambda v: v >= 1, "at least 1"),
+        default=defaults.CONCURRENCY,
+        help="parallel request loops (default %(default)s)",
+    )
+    parser.add_argument(
+        "--keepalive", action="store_true", help="reuse connections instead of one per request"
+    )
+    parser.add_argument(
+        "--rate",
+        type=rate_type,
+        default=defaults.RATE,
+        help="total requests per second, or max (default %(default)g)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=number_type(float, lambda v: v > 0, "greater than 0"),
+        default=timeout,
+        help="seconds one request may take before it counts as failed (default %(default)g)",
+    )
+
+
+def traffic_options(args: argparse.Namespace) -> TrafficOptions:
+    """The TrafficOptions of parsed arguments (raises TrafficError for a bad URL)."""
+    return TrafficOptions(
+        url=args.url,
+        concurrency=args.concurrency,
+        keepalive=args.keepalive,
+        rate=args.rate,
+        timeout=args.timeout,
+    )

@@ -1,0 +1,172 @@
+"""Commands against the cluster and the machine: make targets, kubectl, docker, and the states
+the scenarios wait for (rolled out, settled, serving one version)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tools.traffic import TrafficOptions, send_request
+
+ROOT = Path(__file__).resolve().parent.parent
+KUBECTL = os.environ.get("KUBECTL", "kubectl")
+REPLICAS = 3
+SELECTOR = "app=myapp"
+SETTLE_TIMEOUT = 240.0
+KUBECTL_TIMEOUT = 120.0
+# make's own "make: *** [Makefile:12: x] Error 1" (make[1]: *** ... when make runs make).
+MAKE_TRAILER = re.compile(r"make(\[\d+\])?: \*\*\* ")
+
+
+class ClusterError(Exception):
+    """The cluster could not be brought into a scenario's starting state; one line."""
+
+
+def run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:
+        raise ClusterError(f"{command[0]} not found: install it, or see the README") from None
+    except subprocess.TimeoutExpired:
+        raise ClusterError(f"{' '.join(command)} did not finish in {timeout:.0f} s") from None
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The command's own last word, without make's "make: *** [...] Error 1" trailer."""
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    own = [line for line in lines if not MAKE_TRAILER.match(line)]
+    return own[-1] if own else f"exit status {result.returncode}"
+
+
+def run_checked(command: list[str], timeout: float = 600) -> str:
+    result = run(command, timeout)
+    if result.returncode != 0:
+        raise ClusterError(f"{' '.join(command)} failed: {last_line(result)}")
+    return result.stdout.strip()
+
+
+def make(target: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    assignments = [f"{name}={value}" for name, value in variables.items()]
+    return run(["make", "--no-print-directory", target, *assignments])
+
+
+def kubectl(*args: str) -> str:
+    return run_checked([KUBECTL, *args], timeout=KUBECTL_TIMEOUT)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.5)
+
+
+def pods() -> list[dict]:
+    return json.loads(kubectl("get", "pods", "-l", SELECTOR, "-o", "json"))["items"]
+
+
+def is_ready(pod: dict) -> bool:
+    conditions = pod.get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+def first_pod() -> dict:
+    ready = sorted((p for p in pods() if is_ready(p)), key=lambda p: p["metadata"]["name"])
+    if not ready:
+        raise ClusterError("no ready pod of myapp to act on")
+    return ready[0]
+
+
+def rolled_out() -> bool:
+    """What `kubectl rollout status` waits for: every replica updated and available."""
+    deployment = json.loads(kubectl("get", "deployment", "myapp", "-o", "json"))
+    wanted, status = deployment["spec"]["replicas"], deployment["status"]
+    return status.get("observedGeneration", 0) >= deployment["metadata"]["generation"] and all(
+        status.get(key, 0) == wanted
+        for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
+    )
+
+
+def settled(replicas: int = REPLICAS) -> bool:
+    """All replicas ready, none terminating or extra: nothing is still changing."""
+    current = pods()
+    terminating = [p for p in current if p["metadata"].get("deletionTimestamp")]
+    return not terminating and len(current) == replicas and all(map(is_ready, current))
+
+
+def restarted(name: str, restarts_before: int) -> bool:
+    pod = json.loads(kubectl("get", "pod", name, "-o", "json"))
+    statuses = pod["status"].get("containerStatuses", [])
+    return any(s["restartCount"] > restarts_before for s in statuses)
+
+
+def serves_only(traffic: TrafficOptions, version: str, in_a_row: int = 30) -> bool:
+    """True when `in_a_row` fresh requests all got `version`: with 3 pods, a pod that still
+    refuses (a naive pod warming up) is missed by all 30 with a chance of (2/3)^30 < 1e-5."""
+    target = traffic.target
+    for _ in range(in_a_row):
+        connection = http.client.HTTPConnection(target.host, target.port, timeout=traffic.timeout)
+        try:
+            response = send_request(connection, target.path, {"Connection": "close"})
+        finally:
+            connection.close()
+        if response.failure or response.version != version:
+            return False
+    return True
+
+
+def deploy(variant: str, version: str) -> subprocess.CompletedProcess[str]:
+    return make(f"deploy-{variant}", VERSION=version)
+
+
+def start_from(variant: str, version: str, traffic: TrafficOptions) -> None:
+    """Brings the cluster to `variant` serving `version` on every pod, nothing terminating."""
+    result = deploy(variant, version)
+    if result.returncode != 0:
+        raise ClusterError(f"make deploy-{variant} VERSION={version}: {last_line(result)}")
+    wait_for(settled, SETTLE_TIMEOUT, f"{REPLICAS} ready pods of {variant} v{version}")
+    # A naive pod is "ready" while it still warms up: wait until every pod really answers.
+    wait_for(lambda: serves_only(traffic, version), SETTLE_TIMEOUT, f"all pods to serve v{version}")
+
+
+def kill_app_container(pod: dict) -> str:
+    """SIGKILL the app's process (PID 1 of its container) from the node's side: inside the
+    container, PID 1 ignores SIGKILL. Works where the node's runtime is reachable through
+    docker: a Docker-runtime node on this machine, or a kind node (containerd, via crictl)."""
+    name = pod["metadata"]["name"]
+    by_labels = run(
+        [
+            "docker", "ps", "-q",
+            "--filter", f"label=io.kubernetes.pod.name={name}",
+            "--filter", "label=io.kubernetes.container.name=myapp",
+        ]
+    )  # fmt: skip
+    container = by_labels.stdout.strip()
+    if by_labels.returncode == 0 and container:
+        run_checked(["docker", "kill", "--signal", "KILL", container])
+        return f"docker kill --signal KILL {container[:12]} (pod {name})"
+    node = pod["spec"]["nodeName"]
+    crictl = ["docker", "exec", node, "crictl"]
+    listed = run(
+        [*crictl, "ps", "-q", "--name", "myapp", "--label", f"io.kubernetes.pod.name={name}"]
+    )
+    container = listed.stdout.strip()
+    if listed.returncode != 0 or not container:
+        raise ClusterError(
+            f"cannot reach the container runtime of node {node} through docker: the crash drill"
+            " needs a kind cluster or a Docker-runtime node on this machine"
+        )
+    pid = run_checked(
+        [*crictl, "inspect", "-o", "go-template", "--template", "{{.info.pid}}", container]
+    )
+    run_checked(["docker", "exec", node, "kill", "-KILL", pid])
+    return f"kill -KILL {pid} on node {node} (pod {name})"

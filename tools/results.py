@@ -1,0 +1,103 @@
+"""The result of one measured scenario, what it was expected to show, and the results table."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools.summary import Summary
+
+
+class Expectation(enum.Enum):
+    """What a scenario must show for the lesson to hold."""
+
+    FAILURES = "some failed requests"
+    NO_FAILURES = "zero failed requests"
+    REPORT_ONLY = "nothing in particular"
+
+    def met_by(self, failed: int) -> bool:
+        if self is Expectation.FAILURES:
+            return failed > 0
+        if self is Expectation.NO_FAILURES:
+            return failed == 0
+        return True
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    variant: str
+    summary: Summary
+    # The action (rollout, delete, kill, scale) in seconds since the traffic started.
+    action_window: tuple[float, float]
+    # From the action until every replica was updated and available again (what
+    # `kubectl rollout status` waits for): the table's "rollout (s)".
+    rollout_seconds: float
+    expectation: Expectation
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def met_expectation(self) -> bool:
+        return self.expectation.met_by(self.summary.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        expect_failures = {Expectation.FAILURES: True, Expectation.NO_FAILURES: False}
+        return {
+            "name": self.name,
+            "variant": self.variant,
+            "action_window": list(self.action_window),
+            "rollout_seconds": round(self.rollout_seconds, 1),
+            "expect_failures": expect_failures.get(self.expectation),
+            "met_expectation": self.met_expectation,
+            "events": self.events,
+            "summary": self.summary.as_dict(),
+        }
+
+
+# "longest outage": every request failed; "failing for": from the first failure to the last,
+# while some requests still succeeded (a crashed pod among healthy ones).
+COLUMNS = ("scenario", "requests", "failed", "failures by kind", "longest outage (s)",
+           "failing for (s)", "rollout (s)")  # fmt: skip
+LEFT_ALIGNED = (0, 3)
+
+
+def row(result: Result) -> tuple[str, ...]:
+    s = result.summary
+    kinds = ", ".join(f"{k} {n:,}" for k, n in s.failures_by_kind.items()) or "-"
+    return (
+        result.name,
+        f"{s.requests:,}",
+        f"{s.failed:,}",
+        kinds,
+        f"{s.longest_outage_s:.1f}",
+        f"{s.failing_for_s:.1f}",
+        f"{result.rollout_seconds:.1f}",
+    )
+
+
+def table(results: list[Result]) -> str:
+    rows = [COLUMNS, *map(row, results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = []
+    for index, cells in enumerate(rows):
+        aligned = [
+            cell.ljust(width) if column in LEFT_ALIGNED else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        lines.append("  ".join(aligned).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def verdicts(results: list[Result]) -> list[str]:
+    lines = []
+    for r in results:
+        if r.expectation is Expectation.REPORT_ONLY:
+            continue
+        status = "ok" if r.met_expectation else "UNEXPECTED"
+        lines.append(
+            f"{status}: {r.name}: expected {r.expectation.value}, got {r.summary.failed:,}"
+        )
+    return lines

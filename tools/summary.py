@@ -1,0 +1,202 @@
+"""What a watched run amounts to: every request's outcome, summed up per version, per failure
+kind and per second, and the summary as text."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+FAILURE_KINDS = ("refused", "reset", "timeout", "http_5xx", "http_other", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One request. Times are seconds since the watcher started."""
+
+    start: float
+    end: float
+    version: str | None
+    failure: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """When a version first and last answered successfully."""
+
+    first_seen_s: float
+    last_seen_s: float
+
+
+@dataclass(frozen=True)
+class Second:
+    """Requests that ended within one second of the run: successes by version, failures by kind."""
+
+    second: int
+    ok: dict[str, int]
+    failed: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.ok.values()) + sum(self.failed.values())
+
+
+@dataclass(frozen=True)
+class Summary:
+    url: str
+    mode: str  # "fresh" (a new connection per request) or "keepalive"
+    concurrency: int
+    duration_s: float
+    requests: int
+    ok: int
+    failed: int
+    ok_by_version: dict[str, int]
+    failures_by_kind: dict[str, int]
+    # The longest run of consecutive failures, from its first start to its last end.
+    longest_outage_s: float
+    first_failure_s: float | None
+    last_failure_s: float | None
+    versions: dict[str, Sighting]
+    timeline: list[Second]
+
+    @property
+    def failing_for_s(self) -> float:
+        """From the first failure to the last, while other requests may still have succeeded."""
+        if self.first_failure_s is None or self.last_failure_s is None:
+            return 0.0
+        return self.last_failure_s - self.first_failure_s
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``--json``, the scenarios' results file)."""
+        return dataclasses.asdict(self)
+
+
+def longest_outage(outcomes: Iterable[Outcome]) -> float:
+    """Longest run of consecutive failures (ordered by end time), from first start to last end."""
+    longest = 0.0
+    run_start: float | None = None
+    for outcome in sorted(outcomes, key=lambda o: o.end):
+        if outcome.ok:
+            run_start = None
+            continue
+        if run_start is None:
+            run_start = outcome.start
+        longest = max(longest, outcome.end - run_start)
+    return longest
+
+
+def version_sort_key(version: str) -> tuple[int, int, str]:
+    """Numeric versions in numeric order (2 before 10), anything else after, alphabetically."""
+    if version.isdigit():
+        return (0, int(version), "")
+    return (1, 0, version)
+
+
+def version_label(version: str) -> str:
+    return f"v{version}" if version[:1].isdigit() or version == "?" else version
+
+
+def ordered_kinds(kinds: Iterable[str]) -> list[str]:
+    known = [kind for kind in FAILURE_KINDS if kind in kinds]
+    return known + sorted(set(kinds) - set(FAILURE_KINDS))
+
+
+def ok_counts(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    counts = Counter(o.version or "?" for o in outcomes if o.ok)
+    return {v: counts[v] for v in sorted(counts, key=version_sort_key)}
+
+
+def failure_counts(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    counts = Counter(o.failure for o in outcomes if not o.ok)
+    return {kind: counts[kind] for kind in ordered_kinds(counts)}
+
+
+def version_sightings(outcomes: Iterable[Outcome]) -> dict[str, Sighting]:
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for outcome in outcomes:
+        if not outcome.ok:
+            continue
+        version = outcome.version or "?"
+        first[version] = min(first.get(version, outcome.end), outcome.end)
+        last[version] = max(last.get(version, outcome.end), outcome.end)
+    return {
+        v: Sighting(round(first[v], 2), round(last[v], 2))
+        for v in sorted(first, key=version_sort_key)
+    }
+
+
+def timeline(outcomes: Iterable[Outcome], duration: float) -> list[Second]:
+    """One entry per whole second 0..int(duration), bucketed by each outcome's end time."""
+    last_second = max(int(duration), 0)
+    buckets: list[list[Outcome]] = [[] for _ in range(last_second + 1)]
+    for outcome in outcomes:
+        # Clamped so the timeline always adds up to the request count.
+        second = min(max(int(outcome.end), 0), last_second)
+        buckets[second].append(outcome)
+    return [
+        Second(i, ok_counts(bucket), failure_counts(bucket)) for i, bucket in enumerate(buckets)
+    ]
+
+
+def summarize(
+    outcomes: Iterable[Outcome], *, url: str, keepalive: bool, concurrency: int, duration: float
+) -> Summary:
+    outcomes = list(outcomes)
+    failures = [o for o in outcomes if not o.ok]
+    return Summary(
+        url=url,
+        mode="keepalive" if keepalive else "fresh",
+        concurrency=concurrency,
+        duration_s=round(duration, 2),
+        requests=len(outcomes),
+        ok=len(outcomes) - len(failures),
+        failed=len(failures),
+        ok_by_version=ok_counts(outcomes),
+        failures_by_kind=failure_counts(failures),
+        longest_outage_s=round(longest_outage(outcomes), 2),
+        first_failure_s=round(min(o.start for o in failures), 2) if failures else None,
+        last_failure_s=round(max(o.end for o in failures), 2) if failures else None,
+        versions=version_sightings(outcomes),
+        timeline=timeline(outcomes, duration),
+    )
+
+
+def format_counts(counts: Mapping[str, int], label: Callable[[str], str] = str) -> str:
+    return ", ".join(f"{label(key)} {n}" for key, n in counts.items())
+
+
+def format_seconds(value: float) -> str:
+    return f"{value:.2f}s"
+
+
+def format_summary(summary: Summary) -> str:
+    ok_detail = f"  ({format_counts(summary.ok_by_version, version_label)})" if summary.ok else ""
+    failed_detail = f"  ({format_counts(summary.failures_by_kind)})" if summary.failed else ""
+    lines = [
+        (
+            f"summary for {summary.url} ({summary.mode} connections, "
+            f"{summary.concurrency} loops, {summary.duration_s:.2f}s)"
+        ),
+        f"  requests         {summary.requests}",
+        f"  ok               {summary.ok}{ok_detail}",
+        f"  failed           {summary.failed}{failed_detail}",
+        f"  longest outage   {format_seconds(summary.longest_outage_s)}",
+    ]
+    if summary.first_failure_s is not None and summary.last_failure_s is not None:
+        lines.append(
+            f"  failures from    {format_seconds(summary.first_failure_s)}"
+            f" to {format_seconds(summary.last_failure_s)}"
+        )
+    for version, seen in summary.versions.items():
+        lines.append(
+            f"  {version_label(version):<16} seen from {format_seconds(seen.first_seen_s)}"
+            f" to {format_seconds(seen.last_seen_s)}"
+        )
+    return "\n".join(lines)
