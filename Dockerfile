@@ -37,6 +37,8 @@ ENV PATH="/venv/bin:${PATH}" \
     PORT=8080
 
 USER 10001:10001
-EXPOSE 8080
-# Exec form: gunicorn is PID 1 and receives SIGTERM itself, so it can drain gracefully.
-CMD ["gunicorn", "--config", "app/gunicorn.conf.py", "app:create_app()"]
+# 8080: the app; 8081: liveness, answered outside the request pool.
+EXPOSE 8080 8081
+# Exec form: the app (gunicorn's master, after checking the environment) is PID 1 and receives
+# SIGTERM itself, so it can drain gracefully.
+CMD ["python", "-m", "app"]

@@ -5,8 +5,8 @@ stops the process before it binds its port, with one line naming the variable.
 """
 
 import ipaddress
-import math
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,6 +22,7 @@ class Settings:
     broken: bool
     host: str
     port: int
+    probe_port: int
     workers: int
     threads: int
     graceful_timeout: int
@@ -29,6 +30,11 @@ class Settings:
 
 
 _VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+# ASCII digits only: int() and float() also accept other scripts' digits, "1e10" and "1_0".
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+# A warm-up longer than this is a typo, not a cache to load.
+MAX_STARTUP_DELAY = 3600
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -40,21 +46,16 @@ def _fail(name: str, value: str, expected: str) -> ConfigError:
     return ConfigError(f"invalid {name}={value!r}: expected {expected}")
 
 
-def _seconds(environ, name, default) -> float:
+def _seconds(environ, name, default, *, maximum) -> float:
     raw = _raw(environ, name, default)
-    expected = "a number of seconds >= 0"
-    try:
-        value = float(raw)
-    except ValueError:
-        raise _fail(name, raw, expected) from None
-    if not math.isfinite(value) or value < 0:
-        raise _fail(name, raw, expected)
-    return value
+    if not _DECIMAL.fullmatch(raw) or float(raw) > maximum:
+        raise _fail(name, raw, f"a number of seconds from 0 to {maximum}")
+    return float(raw)
 
 
 def _integer(environ, name, default, *, minimum, maximum) -> int:
     raw = _raw(environ, name, default)
-    if not re.fullmatch(r"\d+", raw) or not minimum <= int(raw) <= maximum:
+    if not _WHOLE.fullmatch(raw) or not minimum <= int(raw) <= maximum:
         raise _fail(name, raw, f"a whole number from {minimum} to {maximum}")
     return int(raw)
 
@@ -66,24 +67,41 @@ def _boolean(environ, name, default) -> bool:
     return raw.lower() in _TRUE
 
 
-def _ipv4(environ, name, default) -> str:
-    raw = _raw(environ, name, default)
+def every_address() -> str:
+    """The default HOST: "::" serves IPv6 and IPv4 (one dual-stack socket, as on Linux by
+    default), so the app answers on single-stack and dual-stack clusters alike; "0.0.0.0"
+    where the kernel has no IPv6 at all."""
     try:
-        return str(ipaddress.IPv4Address(raw))
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::", 0))
+    except OSError:
+        return "0.0.0.0"
+    return "::"
+
+
+def _ip(environ, name) -> str:
+    raw = _raw(environ, name, "") or every_address()
+    try:
+        return str(ipaddress.ip_address(raw))
     except ValueError:
-        raise _fail(name, raw, "an IPv4 address such as 0.0.0.0 or 127.0.0.1") from None
+        raise _fail(name, raw, "an IP address such as ::, 0.0.0.0 or 127.0.0.1") from None
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     version = _raw(environ, "APP_VERSION", "1")
     if not _VERSION_PATTERN.fullmatch(version):
         raise _fail("APP_VERSION", version, "1 to 32 letters, digits, '.', '_' or '-'")
+    port = _integer(environ, "PORT", "8080", minimum=1, maximum=65535)
+    probe_port = _integer(environ, "PROBE_PORT", "8081", minimum=1, maximum=65535)
+    if probe_port == port:
+        raise _fail("PROBE_PORT", str(probe_port), f"a port other than PORT ({port})")
     return Settings(
         app_version=version,
-        startup_delay=_seconds(environ, "STARTUP_DELAY", "0"),
+        startup_delay=_seconds(environ, "STARTUP_DELAY", "0", maximum=MAX_STARTUP_DELAY),
         broken=_boolean(environ, "BROKEN", "false"),
-        host=_ipv4(environ, "HOST", "0.0.0.0"),
-        port=_integer(environ, "PORT", "8080", minimum=1, maximum=65535),
+        host=_ip(environ, "HOST"),
+        port=port,
+        probe_port=probe_port,
         workers=_integer(environ, "WEB_CONCURRENCY", "2", minimum=1, maximum=64),
         threads=_integer(environ, "GUNICORN_THREADS", "4", minimum=1, maximum=256),
         graceful_timeout=_integer(environ, "GRACEFUL_TIMEOUT", "20", minimum=1, maximum=3600),

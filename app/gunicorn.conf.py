@@ -5,6 +5,7 @@ import signal
 import sys
 import time
 
+from app import probes
 from app.config import ConfigError, load_settings
 
 try:
@@ -13,11 +14,16 @@ except ConfigError as error:
     # SystemExit passes gunicorn's config loader untouched: one line on stderr, exit status 1.
     raise SystemExit(f"myapp: {error}") from None
 
-bind = f"{settings.host}:{settings.port}"
+bind = (
+    f"[{settings.host}]:{settings.port}"
+    if ":" in settings.host
+    else f"{settings.host}:{settings.port}"
+)
 workers = settings.workers
 # Threads, so one slow request does not block a worker, and so kept-alive connections work
-# (the default sync worker closes every connection after one response).
-worker_class = "gthread"
+# (the default sync worker closes every connection after one response). gthread, with a limit
+# on slow clients and a prompt stop of listening on shutdown: see app/worker.py.
+worker_class = "app.worker.ThreadWorker"
 threads = settings.threads
 keepalive = settings.keepalive
 # Bounded drain on SIGTERM: in-flight requests get this long to finish. It stays below
@@ -54,7 +60,20 @@ def on_starting(server):
 
 
 def when_ready(server):
-    server.log.info("serving version %s on %s", settings.app_version, bind)
+    # The master answers liveness from here on (after the warm-up), whatever the workers do.
+    server.liveness = probes.serve_liveness(settings.host, settings.probe_port)
+    server.log.info(
+        "serving version %s on %s, liveness on port %d",
+        settings.app_version,
+        bind,
+        settings.probe_port,
+    )
+
+
+def post_fork(server, worker):
+    # A worker inherits the master's liveness socket: close it, so that only the master
+    # answers there.
+    server.liveness.socket.close()
 
 
 def post_worker_init(worker):

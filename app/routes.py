@@ -1,4 +1,4 @@
-"""HTTP endpoints: the page, the probes, a version document and a deliberately slow request."""
+"""HTTP endpoints: the page, readiness, a version document and a deliberately slow request."""
 
 import math
 import time
@@ -44,15 +44,10 @@ def index():
     return render_template("index.html", message=message_for(version))
 
 
-@bp.get("/healthz")
-def healthz():
-    # Liveness: the process answers. Independent of readiness, so a pod that is draining or
-    # not ready yet is never restarted for it.
-    return jsonify(status="alive")
-
-
 @bp.get("/ready")
 def ready():
+    # Readiness, answered through the request pool like any request: a pod too busy to answer
+    # this gets no new traffic until it catches up. Liveness is elsewhere: app/probes.py.
     if _lifecycle().shutting_down:
         return jsonify(status="shutting down"), 503
     if current_app.config["BROKEN"]:

@@ -3,6 +3,7 @@
 import http.client
 import json
 import subprocess
+import threading
 import time
 import uuid
 
@@ -52,6 +53,15 @@ def app_port_refuses_inside(name: str) -> bool:
     probe = "import socket; socket.create_connection(('127.0.0.1', 8080), 1)"
     result = docker("exec", name, "python3", "-c", probe, check=False)
     return "ConnectionRefusedError" in result.stderr
+
+
+def liveness_inside(name: str) -> str:
+    """GET /healthz on the probe port, from inside the container, as the kubelet asks it."""
+    probe = (
+        "import urllib.request;"
+        " print(urllib.request.urlopen('http://127.0.0.1:8081/healthz', timeout=2).read().decode())"
+    )
+    return docker("exec", name, "python3", "-c", probe, check=False).stdout.strip()
 
 
 def test_v1_answers_its_page_within_seconds(run_container):
@@ -108,21 +118,53 @@ def test_docker_stop_is_graceful_and_quick(run_container):
     assert "Shutting down: Master" in docker("logs", name).stderr
 
 
+def test_liveness_answers_on_the_probe_port(run_container):
+    name, port = run_container("myapp:1")
+    assert poll(lambda: get(port), timeout=10)
+    assert liveness_inside(name) == '{"status":"alive"}'
+
+
+def test_new_connections_are_refused_once_sigterm_arrives(run_container):
+    name, port = run_container("myapp:1")
+    assert poll(lambda: get(port), timeout=10)
+    results = {}
+    slow = threading.Thread(target=lambda: results.update(slow=get(port, "/delay/3")))
+    slow.start()
+    assert poll(lambda: "slow request" in docker("logs", name).stderr, timeout=10)
+
+    docker("kill", "--signal", "TERM", name)
+
+    # Refused while the slow request still drains; liveness answers meanwhile.
+    assert poll(lambda: app_port_refuses_inside(name), timeout=2)
+    assert "slow" not in results
+    assert liveness_inside(name) == '{"status":"alive"}'
+    slow.join(timeout=15)
+    assert results["slow"][0] == 200
+
+
 def test_image_metadata(images):
     labels = json.loads(
         docker("image", "inspect", "-f", "{{json .Config.Labels}}", "myapp:2").stdout
     )
     assert labels["org.opencontainers.image.version"] == "2"
     exposed = docker("image", "inspect", "-f", "{{json .Config.ExposedPorts}}", "myapp:2").stdout
-    assert "8080/tcp" in exposed
+    assert "8080/tcp" in exposed and "8081/tcp" in exposed
     # The safe Deployment's preStop hook runs `sleep`.
     assert (
         docker("run", "--rm", "--entrypoint", "sleep", "myapp:1", "0", check=False).returncode == 0
     )
 
 
-def test_bad_env_value_stops_the_container_with_one_line(images):
-    result = docker("run", "--rm", "-e", "STARTUP_DELAY=abc", "myapp:1", check=False)
-    assert result.returncode != 0
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("STARTUP_DELAY=1e10", "a number of seconds from 0 to 3600"),
+        ("WEB_CONCURRENCY=abc", "a whole number from 1 to 64"),
+    ],
+)
+def test_bad_env_value_stops_the_container_with_one_line(images, setting, expected):
+    result = docker("run", "--rm", "-e", setting, "myapp:1", check=False)
+    assert result.returncode == 1
     lines = (result.stdout + result.stderr).strip().splitlines()
-    assert lines == ["myapp: invalid STARTUP_DELAY='abc': expected a number of seconds >= 0"]
+    name, value = setting.split("=")
+    assert lines == [f"myapp: invalid {name}={value!r}: expected {expected}"]

@@ -1,8 +1,9 @@
-"""The app under a real gunicorn, configured by app/gunicorn.conf.py, on 127.0.0.1."""
+"""The app under a real gunicorn (`python -m app`, as the image runs it), on 127.0.0.1."""
 
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,12 +19,19 @@ class Gunicorn:
 
     def __init__(self, **env: str) -> None:
         self.port = free_port()
+        self.probe_port = free_port()
         self.lines: list[str] = []
         self.launched_at = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app:create_app()"],
+            [sys.executable, "-m", "app"],
             cwd=ROOT,
-            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **env},
+            env={
+                **os.environ,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "PROBE_PORT": str(self.probe_port),
+                **env,
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -41,11 +49,13 @@ class Gunicorn:
     def log_index(self, text: str) -> int:
         return next(i for i, line in enumerate(self.lines) if text in line)
 
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def connection(
+        self, port: int | None = None, timeout: float = 10
+    ) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
 
-    def get(self, path: str) -> tuple[int, str]:
-        connection = self.connection()
+    def get(self, path: str, port: int | None = None, timeout: float = 10) -> tuple[int, str]:
+        connection = self.connection(port, timeout)
         try:
             connection.request("GET", path)
             response = connection.getresponse()
@@ -154,11 +164,95 @@ def test_sigterm_during_warm_up_stops_at_once(start_gunicorn):
     assert server.exit_code(timeout=10) == 0
 
 
+def slow_client(port: int) -> socket.socket:
+    """A client that sends the start of a request, then nothing."""
+    client = socket.create_connection(("127.0.0.1", port))
+    client.sendall(b"GET / HTTP/1.1\r\nHost: slow\r\n")
+    return client
+
+
+def test_liveness_answers_on_its_own_port_while_every_thread_is_busy(start_gunicorn):
+    server = start_gunicorn(WEB_CONCURRENCY="1", GUNICORN_THREADS="2")
+    assert poll(server.answers, timeout=15), server.lines
+    slow = [slow_client(server.port) for _ in range(2)]
+    try:
+        # Both threads are held by the slow clients: the request pool answers nothing now...
+        with pytest.raises(TimeoutError):
+            server.get("/ready", timeout=1)
+        # ...and liveness still answers, within the kubelet's probe timeout.
+        assert server.get("/healthz", port=server.probe_port, timeout=2) == (
+            200,
+            '{"status":"alive"}\n',
+        )
+        assert server.get("/ready", port=server.probe_port, timeout=2)[0] == 404
+    finally:
+        for client in slow:
+            client.close()
+
+
+def test_a_client_that_never_finishes_its_request_is_cut_off(start_gunicorn):
+    server = start_gunicorn(WEB_CONCURRENCY="1", GUNICORN_THREADS="1")
+    assert poll(server.answers, timeout=15), server.lines
+    with slow_client(server.port) as client:
+        client.settimeout(30)
+        assert client.recv(100) == b""  # closed by the server, without an answer
+    assert poll(lambda: server.logged("its request took longer than 5s to arrive"), timeout=5)
+    assert server.get("/ready") == (200, '{"status":"ready"}\n')
+
+
+def test_new_connections_are_refused_at_once_after_sigterm(start_gunicorn):
+    server = start_gunicorn()
+    assert poll(server.answers, timeout=15), server.lines
+    results = {}
+    slow = threading.Thread(target=lambda: results.update(slow=server.get("/delay/3")))
+    slow.start()
+    assert poll(lambda: server.logged("slow request: answering in 3s"), timeout=10)
+
+    server.process.send_signal(signal.SIGTERM)
+
+    def refused() -> bool:
+        try:
+            server.get("/ready", timeout=5)
+        except ConnectionRefusedError:
+            return True
+        return False
+
+    # Refused while the slow request is still in flight, not accepted and reset later.
+    assert poll(refused, timeout=2)
+    assert "slow" not in results
+    slow.join(timeout=15)
+    assert results["slow"][0] == 200
+    assert server.exit_code(timeout=25) == 0
+
+
+def test_default_host_serves_ipv4_and_ipv6(start_gunicorn):
+    server = start_gunicorn(HOST="")
+    assert poll(server.answers, timeout=15), server.lines
+    ipv6 = http.client.HTTPConnection("::1", server.port, timeout=5)
+    try:
+        ipv6.request("GET", "/ready")
+        assert ipv6.getresponse().status == 200
+    finally:
+        ipv6.close()
+
+
 @pytest.mark.parametrize(
-    ("name", "value"), [("STARTUP_DELAY", "abc"), ("STARTUP_DELAY", "-5"), ("PORT", "http")]
+    ("name", "value"),
+    [
+        ("STARTUP_DELAY", "abc"),
+        ("STARTUP_DELAY", "-5"),
+        ("STARTUP_DELAY", "1e10"),
+        ("PORT", "http"),
+        # gunicorn itself reads WEB_CONCURRENCY before any config file.
+        ("WEB_CONCURRENCY", "abc"),
+        ("WEB_CONCURRENCY", "2.5"),
+        ("WEB_CONCURRENCY", "-1"),
+        ("WEB_CONCURRENCY", "\u0662"),  # ARABIC-INDIC DIGIT TWO
+        ("PROBE_PORT", "0"),
+    ],
 )
 def test_bad_env_value_stops_with_one_line(start_gunicorn, name, value):
     server = start_gunicorn(**{name: value})
-    assert server.exit_code(timeout=15) != 0
+    assert server.exit_code(timeout=15) == 1
     assert len(server.lines) == 1, server.lines
     assert server.lines[0].startswith(f"myapp: invalid {name}={value!r}: expected ")

@@ -1,0 +1,87 @@
+"""gunicorn's threaded worker, with the two changes a zero-downtime app needs from it.
+
+- A client gets REQUEST_READ_TIMEOUT seconds to send its request, counted from when a thread
+  starts reading it: gthread otherwise waits for the rest of a request with no limit, so a few
+  slow (or hostile) clients could hold every thread, and every probe with them.
+- On shutdown the worker stops listening at once, so new connections are refused and go to
+  another pod, instead of being accepted by the kernel and reset when the worker exits.
+  Requests in flight and kept-alive connections still finish as before.
+"""
+
+import time
+
+from gunicorn import http
+from gunicorn.workers import gthread
+
+# A real client sends its request line and headers within milliseconds; 5 s is also how long
+# gthread waits for the first byte before it parks a connection.
+REQUEST_READ_TIMEOUT = 5.0
+
+
+class DeadlineReader:
+    """The connection's socket as gunicorn's parser reads it: an empty read (what a client
+    that hung up gives) once the request has taken longer than its deadline to arrive."""
+
+    def __init__(self, sock) -> None:
+        self.sock = sock
+        self.deadline = float("inf")
+        self.timed_out = False
+
+    def start_request(self) -> None:
+        self.deadline = time.monotonic() + REQUEST_READ_TIMEOUT
+
+    def recv(self, size: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining > 0:
+            self.sock.settimeout(remaining)
+            try:
+                return self.sock.recv(size)
+            except TimeoutError:
+                pass
+            finally:
+                self.sock.settimeout(None)  # gthread expects a blocking socket in its threads
+        self.timed_out = True
+        return b""
+
+
+class Connection(gthread.TConn):
+    def __init__(self, cfg, sock, client, server) -> None:
+        super().__init__(cfg, sock, client, server)
+        self.reader = DeadlineReader(sock)
+
+    def init(self) -> None:
+        if self.parser is None:
+            self.parser = http.get_parser(self.cfg, self.reader, self.client)
+        super().init()
+
+
+class ThreadWorker(gthread.ThreadWorker):
+    def accept(self, listener) -> None:
+        # gthread's accept, with this module's Connection.
+        try:
+            client_sock, client_addr = listener.accept()
+        except (BlockingIOError, ConnectionAbortedError):
+            return  # another worker took it, or the client gave up first
+        self.nr_conns += 1
+        client_sock.setblocking(True)
+        self.enqueue_req(Connection(self.cfg, client_sock, client_addr, listener.getsockname()))
+
+    def handle(self, conn):
+        conn.reader.start_request()
+        keep = super().handle(conn)
+        if conn.reader.timed_out:
+            self.log.warning(
+                "closed a connection from %s: its request took longer than %gs to arrive",
+                conn.client[0] if conn.client else "?",
+                REQUEST_READ_TIMEOUT,
+            )
+        return keep
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            # Shutting down: close this worker's copy of the listening sockets. The master has
+            # closed its own, so once every worker has done this, nothing listens any more and
+            # the kernel refuses new connections instead of queueing them for nobody.
+            for listener in self.sockets:
+                listener.close()
