@@ -15,7 +15,9 @@ LESSON = {
     "spec.progressDeadlineSeconds",
     "spec.strategy",
     "spec.template.spec.terminationGracePeriodSeconds",
+    "spec.template.spec.automountServiceAccountToken",
     "spec.template.spec.securityContext",
+    "spec.template.spec.containers[0].ports",
     "spec.template.spec.containers[0].startupProbe",
     "spec.template.spec.containers[0].livenessProbe",
     "spec.template.spec.containers[0].readinessProbe",
@@ -84,7 +86,7 @@ def test_both_deployments_share_name_selector_and_local_image(name):
     assert app["image"] == "myapp:1"
     # Local images are in no registry: Always would fail to pull them.
     assert app["imagePullPolicy"] == "IfNotPresent"
-    assert app["ports"] == [{"name": "http", "containerPort": 8080}]
+    assert app["ports"][0] == {"name": "http", "containerPort": 8080}
 
 
 def test_naive_is_the_original_demo(naive):
@@ -101,8 +103,13 @@ def test_safe_rolls_one_extra_pod_at_a_time_and_never_below_replicas(safe):
 
 def test_safe_probes_guard_a_60_second_warm_up(safe):
     app = container(safe)
-    assert app["readinessProbe"]["httpGet"]["path"] == "/ready"
-    assert app["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert app["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    # Liveness and the warm-up guard are served outside the request pool, on the probe port.
+    settings = load_settings({})
+    ports = {port["name"]: port["containerPort"] for port in app["ports"]}
+    assert ports == {"http": settings.port, "probes": settings.probe_port}
+    for probe in ("livenessProbe", "startupProbe"):
+        assert app[probe]["httpGet"] == {"path": "/healthz", "port": "probes"}
     startup = app["startupProbe"]
     # Liveness waits for the startup probe, which allows this long for the warm-up.
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 60
@@ -122,9 +129,12 @@ def test_safe_grace_period_covers_pre_stop_pause_and_graceful_timeout(safe):
 
 
 def test_safe_runs_restricted(safe):
-    pod_security = safe["spec"]["template"]["spec"]["securityContext"]
+    pod = safe["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    pod_security = pod["securityContext"]
     assert pod_security["runAsNonRoot"] is True
     assert pod_security["runAsUser"] == 10001
+    assert pod_security["seccompProfile"] == {"type": "RuntimeDefault"}
     app = container(safe)
     assert app["securityContext"] == {
         "allowPrivilegeEscalation": False,
