@@ -43,11 +43,16 @@ def test_rate_max_means_unpaced() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--concurrency", "0"], "argument --concurrency: must be at least 1, got 0"),
+        (["--concurrency", "0"], "argument --concurrency: must be from 1 to 1000, got 0"),
+        (["--concurrency", "100000"], "argument --concurrency: must be from 1 to 1000, got 100000"),
         (["--concurrency", "many"], "argument --concurrency: 'many' is not a number"),
         (["--rate", "0"], "argument --rate: must be greater than 0, or max, got 0"),
         (["--rate", "inf"], "argument --rate: must be greater than 0, or max, got inf"),
-        (["--timeout", "0"], "argument --timeout: must be greater than 0, got 0"),
+        (["--timeout", "0"], "argument --timeout: must be greater than 0 and at most 300, got 0"),
+        (
+            ["--timeout", "1e10"],
+            "argument --timeout: must be greater than 0 and at most 300, got 1e10",
+        ),
     ],
 )
 def test_bad_values_are_one_line(capsys, args: list[str], message: str) -> None:

@@ -67,7 +67,16 @@ def test_classify_maps_exceptions_to_failure_kinds(exc: BaseException, kind: str
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://x", "not a url", "https://127.0.0.1/", "http://", "http://h:99999/", "http://h:0/"],
+    [
+        "ftp://x",
+        "not a url",
+        "https://127.0.0.1/",
+        "http://",
+        "http://h:99999/",
+        "http://h:0/",
+        "http://127.0.0.1:30080/a b",
+        "http://127.0.0.1:30080/\x00",
+    ],
 )
 def test_options_reject_unusable_urls(url: str) -> None:
     with pytest.raises(TrafficError) as raised:
@@ -81,7 +90,16 @@ def test_options_accept_url_without_port_or_path() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"concurrency": 0}, {"rate": 0}, {"rate": -1.0}, {"timeout": 0}]
+    "options",
+    [
+        {"concurrency": 0},
+        {"concurrency": 100_000},
+        {"rate": 0},
+        {"rate": -1.0},
+        {"rate": float("inf")},
+        {"timeout": 0},
+        {"timeout": 1e10},
+    ],
 )
 def test_options_reject_bad_values(options: dict) -> None:
     with pytest.raises(TrafficError):

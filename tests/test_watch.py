@@ -92,10 +92,10 @@ def test_cli_max_failures_not_exceeded_exits_0(fake_app: AppBehaviour) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("url", ["ftp://x", "not a url"])
+@pytest.mark.parametrize("url", ["ftp://x", "not a url", "http://127.0.0.1:9/a b"])
 def test_cli_invalid_url_is_one_line_error(url: str) -> None:
     result = run_cli(url)
-    assert_one_error_line(result)
+    assert "invalid URL" in assert_one_error_line(result)
     assert result.stdout == ""
 
 
@@ -111,9 +111,13 @@ def test_cli_refused_url_is_one_line_error(refused_url: str) -> None:
     [
         ["--concurrency", "0"],
         ["--concurrency", "many"],
+        ["--concurrency", "100000"],
         ["--rate", "0"],
+        ["--rate", "inf"],
         ["--duration", "-1"],
+        ["--duration", "inf"],
         ["--timeout", "0"],
+        ["--timeout", "1e10"],
     ],
 )
 def test_cli_bad_argument_values_are_one_line_errors(args: list[str]) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
 from tools import defaults
-from tools.traffic import TrafficOptions
+from tools.traffic import MAX_CONCURRENCY, MAX_TIMEOUT_S, TrafficOptions
 
 Number = TypeVar("Number", int, float)
 
@@ -48,7 +48,7 @@ def rate_type(text: str) -> float | None:
 def add_traffic_arguments(parser: argparse.ArgumentParser, *, timeout: float) -> None:
     parser.add_argument(
         "--concurrency",
-        type=number_type(int, lambda v: v >= 1, "at least 1"),
+        type=number_type(int, lambda v: 1 <= v <= MAX_CONCURRENCY, f"from 1 to {MAX_CONCURRENCY}"),
         default=defaults.CONCURRENCY,
         help="parallel request loops (default %(default)s)",
     )
@@ -63,7 +63,9 @@ def add_traffic_arguments(parser: argparse.ArgumentParser, *, timeout: float) ->
     )
     parser.add_argument(
         "--timeout",
-        type=number_type(float, lambda v: v > 0, "greater than 0"),
+        type=number_type(
+            float, lambda v: 0 < v <= MAX_TIMEOUT_S, f"greater than 0 and at most {MAX_TIMEOUT_S:g}"
+        ),
         default=timeout,
         help="seconds one request may take before it counts as failed (default %(default)g)",
     )

@@ -4,6 +4,7 @@ request recorded as an Outcome, every failure sorted into a kind and never retri
 from __future__ import annotations
 
 import http.client
+import math
 import socket
 import threading
 import time
@@ -15,6 +16,10 @@ from tools.summary import Outcome, Summary, summarize
 
 USER_AGENT = "myapp-watch"
 VERSION_HEADER = "X-App-Version"
+# One thread per loop: far more than a laptop can run, and far more than a rollout needs.
+MAX_CONCURRENCY = 1000
+# A request unanswered for 5 minutes has failed, whatever it was waiting for.
+MAX_TIMEOUT_S = 300.0
 
 
 class TrafficError(Exception):
@@ -31,6 +36,8 @@ class Target:
 def parse_url(url: str) -> Target:
     """Validate URL (http only, host required, port defaults to 80) or raise TrafficError."""
     usage = f"invalid URL {url!r}: expected http://HOST[:PORT][/PATH]"
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise TrafficError(f"{usage} (no spaces or control characters)")
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -58,12 +65,12 @@ class TrafficOptions:
 
     def __post_init__(self) -> None:
         parse_url(self.url)
-        if self.concurrency < 1:
-            raise TrafficError("concurrency must be at least 1")
-        if self.rate is not None and self.rate <= 0:
-            raise TrafficError("rate must be greater than 0")
-        if self.timeout <= 0:
-            raise TrafficError("timeout must be greater than 0")
+        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise TrafficError(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
+        if self.rate is not None and not 0 < self.rate < math.inf:
+            raise TrafficError("rate must be greater than 0 and finite")
+        if not 0 < self.timeout <= MAX_TIMEOUT_S:
+            raise TrafficError(f"timeout must be greater than 0 and at most {MAX_TIMEOUT_S:g}")
 
     @property
     def target(self) -> Target:

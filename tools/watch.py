@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import signal
 import sys
 import threading
@@ -61,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_traffic_arguments(parser, timeout=defaults.WATCH_TIMEOUT_S)
     parser.add_argument(
         "--duration",
-        type=number_type(float, lambda v: v >= 0, "0 or more"),
+        type=number_type(float, lambda v: 0 <= v < math.inf, "0 or more, and finite"),
         help="seconds to run (default: until Ctrl-C)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
