@@ -9,13 +9,15 @@ import pytest
 
 from tools.chart import LEFT, PLOT_W, render_svg, write_svg
 from tools.results import Expectation, Result
-from tools.summary import Second, Summary
+from tools.summary import Latency, Second, Summary
+
+LATENCY = Latency(p50_ms=2.0, p99_ms=1234.0, max_ms=2000.0, slow=3)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def make_run(name, timeline, action_window=(2.0, 4.5), failed=None) -> Result:
-    seconds = [Second(**entry) for entry in timeline]
+    seconds = [Second(**{"waiting": 0, **entry}, latency=LATENCY) for entry in timeline]
     failures = sum(sum(e.failed.values()) for e in seconds) if failed is None else failed
     summary = Summary(
         url="http://x/",
@@ -28,6 +30,7 @@ def make_run(name, timeline, action_window=(2.0, 4.5), failed=None) -> Result:
         ok_by_version={},
         failures_by_kind={},
         longest_outage_s=1.5,
+        latency=LATENCY,
         first_failure_s=None,
         last_failure_s=None,
         versions={},
@@ -83,7 +86,23 @@ def test_one_panel_per_run_in_order():
 
 def test_stat_line_names_counts_and_outage():
     svg = render_svg([make_run("naive", NAIVE_TIMELINE)], title="t")
-    assert "naive — 225 requests, 110 failed, longest outage 1.5 s" in svg
+    assert "naive — 225 requests, 110 failed, longest outage 1.5 s, p99 1,234 ms" in svg
+
+
+def test_requests_still_waiting_are_drawn_on_top_not_left_blank():
+    stalled = [
+        {"second": 0, "ok": {"1": 40}, "failed": {}},
+        {"second": 1, "ok": {"1": 5}, "failed": {}, "waiting": 8},
+        {"second": 2, "ok": {}, "failed": {}, "waiting": 8},
+    ]
+    root = parse(render_svg([make_run("stall", stalled)], title="t"))
+    assert set(bars(root, 2)) == {"waiting:"}
+    second_one = bars(root, 1)
+    waiting, ok = second_one["waiting:"], second_one["ok:1"]
+    assert waiting.get("data-count") == "8"
+    assert float(waiting.get("y")) + float(waiting.get("height")) == pytest.approx(
+        float(ok.get("y"))
+    )
 
 
 def test_second_with_only_failures_has_failed_bar_and_no_success_bar():
@@ -149,7 +168,7 @@ def test_unknown_versions_are_listed_and_grey():
     run = make_run("odd", [{"second": 0, "ok": {"10": 3, "2": 1, "1": 0}, "failed": {}}])
     root = parse(render_svg([run], title="t"))
     legend = [t.text for t in root.find(f"{SVG}g[@class='legend']").iter(f"{SVG}text")]
-    assert legend == ["v2", "v10", "failed", "rollout"]
+    assert legend == ["v2", "v10", "failed", "waiting", "rollout"]
     assert bars(root, 0)["ok:10"].get("fill") == "#9D9D9D"
 
 

@@ -37,6 +37,9 @@ class FixedOutcomes:
     def outcomes_since(self, index: int) -> list[Outcome]:
         return self._outcomes[index:]
 
+    def waiting(self, sent_before: float) -> int:
+        return 2 if sent_before == 2 else 0  # two requests hang in second 1
+
 
 def test_live_lines_show_each_second_and_the_timeline(capsys) -> None:
     outcomes = [
@@ -50,10 +53,17 @@ def test_live_lines_show_each_second_and_the_timeline(capsys) -> None:
 
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
-    assert lines[0].split(" | ") == ["    0s", "ok v1    1  v2    0", "failed   0".ljust(44), "1"]
+    assert lines[0].split(" | ") == [
+        "    0s",
+        "ok v1    1  v2    0",
+        "failed   0".ljust(30),
+        "p50  500 p99  500 max  500 ms".ljust(30),
+        "1",
+    ]
     assert lines[1].split(" | ")[1:] == [
         "ok v1    0  v2    1",
-        "failed refused 1".ljust(44),
+        "failed refused 1".ljust(30),
+        "p50 1000 p99 1000 max 1000 ms  waiting 2",
         "1x",
     ]
     assert lines[2].endswith(" | 1x.")

@@ -27,9 +27,10 @@ def test_table_has_the_demo_columns_and_a_row_per_scenario():
     for column in COLUMNS:
         assert column in lines[0]
     assert lines[2].split() == [
-        "naive", "v1", "→", "v2", "12,000", "5,400", "refused", "5,400", "24.5", "24.5", "21.5",
+        "naive", "v1", "→", "v2", "12,000", "5,400", "refused", "5,400", "24.5", "24.5",
+        "100/100/100", "0", "21.5",
     ]  # fmt: skip
-    assert lines[3].split()[-5:] == ["0", "-", "0.0", "0.0", "21.5"]
+    assert lines[3].split()[-7:] == ["0", "-", "0.0", "0.0", "100/100/100", "0", "21.5"]
 
 
 @pytest.mark.parametrize(

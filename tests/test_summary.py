@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tools.summary import Outcome, format_summary, longest_outage, summarize
+import pytest
+
+from tools.summary import Latency, Outcome, format_summary, longest_outage, summarize
 
 
 def ok(start: float, end: float, version: str = "1") -> Outcome:
@@ -13,6 +15,10 @@ def ok(start: float, end: float, version: str = "1") -> Outcome:
 
 def failed(start: float, end: float, kind: str = "refused") -> Outcome:
     return Outcome(start, end, None, kind)
+
+
+def latency_ms(p50: float, p99: float, most: float, slow: int = 0) -> dict:
+    return {"p50_ms": p50, "p99_ms": p99, "max_ms": most, "slow": slow}
 
 
 def test_outcome_is_ok_only_without_failure() -> None:
@@ -75,6 +81,7 @@ def test_summarize_counts_a_rollout_exactly() -> None:
         "ok_by_version": {"1": 4, "2": 2, "?": 1},
         "failures_by_kind": {"refused": 1, "reset": 1, "http_5xx": 1},
         "longest_outage_s": 1.0,
+        "latency": latency_ms(250.0, 750.0, 750.0),
         "first_failure_s": 1.25,
         "last_failure_s": 3.0,
         "versions": {
@@ -82,11 +89,36 @@ def test_summarize_counts_a_rollout_exactly() -> None:
             "2": {"first_seen_s": 2.5, "last_seen_s": 3.25},
             "?": {"first_seen_s": 3.5, "last_seen_s": 3.5},
         },
+        # Waiting: sent by the end of that second and answered (or failed) in a later one.
         "timeline": [
-            {"second": 0, "ok": {"1": 2}, "failed": {}},
-            {"second": 1, "ok": {"1": 1}, "failed": {"refused": 1}},
-            {"second": 2, "ok": {"1": 1, "2": 1}, "failed": {"reset": 1}},
-            {"second": 3, "ok": {"2": 1, "?": 1}, "failed": {"http_5xx": 1}},
+            {
+                "second": 0,
+                "ok": {"1": 2},
+                "failed": {},
+                "latency": latency_ms(250.0, 250.0, 250.0),
+                "waiting": 1,
+            },
+            {
+                "second": 1,
+                "ok": {"1": 1},
+                "failed": {"refused": 1},
+                "latency": latency_ms(750.0, 750.0, 750.0),
+                "waiting": 1,
+            },
+            {
+                "second": 2,
+                "ok": {"1": 1, "2": 1},
+                "failed": {"reset": 1},
+                "latency": latency_ms(250.0, 250.0, 250.0),
+                "waiting": 1,
+            },
+            {
+                "second": 3,
+                "ok": {"2": 1, "?": 1},
+                "failed": {"http_5xx": 1},
+                "latency": latency_ms(250.0, 250.0, 250.0),
+                "waiting": 0,
+            },
         ],
     }
     assert json.loads(json.dumps(summary.as_dict())) == summary.as_dict()
@@ -104,13 +136,37 @@ def test_summarize_without_requests() -> None:
     assert summary.failing_for_s == 0.0
     assert summary.longest_outage_s == 0.0
     assert summary.versions == {}
-    assert summary.as_dict()["timeline"] == [{"second": 0, "ok": {}, "failed": {}}]
+    assert summary.as_dict()["timeline"] == [
+        {"second": 0, "ok": {}, "failed": {}, "latency": latency_ms(0.0, 0.0, 0.0), "waiting": 0}
+    ]
+    assert summary.latency == Latency(0.0, 0.0, 0.0, 0)
 
 
 def test_summarize_orders_versions_numerically() -> None:
     outcomes = [ok(0.0, 0.5, "10"), ok(0.0, 0.5, "9")]
     summary = summarize(outcomes, url="u", keepalive=False, concurrency=1, duration=1)
     assert list(summary.ok_by_version) == ["9", "10"]
+
+
+def test_latency_is_of_the_successful_requests_by_nearest_rank() -> None:
+    # 100 successes of 1..100 ms, one of 1.5 s, and a timeout that does not count.
+    outcomes = [ok(0.0, n / 1000) for n in range(1, 101)] + [ok(0.0, 1.5), failed(0.0, 5.0)]
+    latency = Latency.of(outcomes)
+    assert (latency.p50_ms, latency.p99_ms, latency.max_ms) == (51.0, 100.0, 1500.0)
+    assert latency.slow == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "waiting"),
+    [
+        (ok(0.2, 0.9), [0, 0, 0, 0]),
+        (ok(0.2, 3.5), [1, 1, 1, 0]),  # a stall: waiting through seconds 0 to 2
+        (failed(1.5, 3.0, "timeout"), [0, 1, 1, 0]),
+    ],
+)
+def test_waiting_counts_requests_unanswered_at_the_end_of_each_second(outcome, waiting) -> None:
+    summary = summarize([outcome], url="u", keepalive=False, concurrency=1, duration=3.9)
+    assert [second.waiting for second in summary.timeline] == waiting
 
 
 def test_human_summary_mentions_every_figure() -> None:
@@ -124,5 +180,6 @@ def test_human_summary_mentions_every_figure() -> None:
         "reset 1",
         "longest outage   0.50s",
         "failures from    0.50s to 1.00s",
+        "latency          p50 500 ms, p99 500 ms, max 500 ms, 0 slower than 1s",
     ]:
         assert expected in text

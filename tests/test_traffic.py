@@ -224,3 +224,11 @@ def test_check_reachable_reports_refused(refused_url: str) -> None:
 def test_check_reachable_reports_timeout(silent_url: str) -> None:
     with pytest.raises(TrafficError, match="timed out"):
         watcher(silent_url, timeout=0.2).check_reachable()
+
+
+def test_waiting_counts_requests_sent_and_not_answered_yet(silent_url: str) -> None:
+    w = watcher(silent_url, concurrency=2, timeout=5)
+    with running(w):
+        wait_until(lambda: w.waiting(sent_before=60) == 2, "both loops to wait for an answer")
+        assert w.waiting(sent_before=0) == 0  # nothing was sent before the watcher started
+        assert w.outcomes() == []

@@ -22,6 +22,7 @@ SUMMARY_KEYS = {
     "ok_by_version",
     "failures_by_kind",
     "longest_outage_s",
+    "latency",
     "first_failure_s",
     "last_failure_s",
     "versions",

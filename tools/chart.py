@@ -1,7 +1,8 @@
 """Draw measured runs as one self-contained SVG (standard library only).
 
 Each run becomes a panel, stacked vertically: requests per second as stacked bars (successes
-per app version, failures in red on top) with the rollout window shaded. All panels share the
+per app version, failures in red on top, then in pale red the requests still waiting for an
+answer as the second ended) with the rollout window shaded. All panels share the
 x scale (the longest run) and the y scale, so a dip in one run stands out against another.
 
     from tools.chart import write_svg
@@ -35,6 +36,7 @@ MIN_X_S, MIN_Y_RPS = 10.0, 10
 VERSION_COLOURS = {"1": "#4C78A8", "2": "#54A24B", "3": "#B279A2"}
 OTHER_VERSION_COLOUR = "#9D9D9D"
 FAILED_COLOUR = "#E45756"
+WAITING_COLOUR = "#F4B6B5"
 ROLLOUT_COLOUR = "#F2B134"
 TEXT_COLOUR = "#333333"
 GRID_COLOUR = "#E5E5E5"
@@ -83,7 +85,7 @@ def stat_line(run: Result) -> str:
     summary = run.summary
     return (
         f"{run.name} — {summary.requests:,} requests, {summary.failed:,} failed, "
-        f"longest outage {summary.longest_outage_s:.1f} s"
+        f"longest outage {summary.longest_outage_s:.1f} s, p99 {summary.latency.p99_ms:,.0f} ms"
     )
 
 
@@ -97,7 +99,11 @@ def text(x: float, y: float, content: str, size: int = 12, **extra: str) -> str:
 
 def legend(versions: list[str]) -> list[str]:
     entries = [(version_label(v), version_colour(v), "1") for v in versions]
-    entries += [("failed", FAILED_COLOUR, "1"), ("rollout", ROLLOUT_COLOUR, "0.35")]
+    entries += [
+        ("failed", FAILED_COLOUR, "1"),
+        ("waiting", WAITING_COLOUR, "1"),
+        ("rollout", ROLLOUT_COLOUR, "0.35"),
+    ]
     parts, x = ['<g class="legend">'], LEFT
     for label, colour, opacity in entries:
         parts.append(
@@ -110,10 +116,12 @@ def legend(versions: list[str]) -> list[str]:
 
 
 def bar_segments(entry: Second) -> list[tuple[str, str, int, str]]:
-    """(kind, version, count, colour) from the bottom up: successes by version, then failures."""
+    """(kind, version, count, colour) from the bottom up: successes by version, failures, and
+    the requests still waiting."""
     ok = entry.ok
     segments = [("ok", v, ok[v], version_colour(v)) for v in sorted(ok, key=version_sort_key)]
     segments.append(("failed", "", sum(entry.failed.values()), FAILED_COLOUR))
+    segments.append(("waiting", "", entry.waiting, WAITING_COLOUR))
     return [segment for segment in segments if segment[2] > 0]
 
 
@@ -181,7 +189,10 @@ def panel(run: Result, top: float, x_max: float, y_max: float) -> list[str]:
 def render_svg(runs: list[Result], *, title: str) -> str:
     """The whole figure as SVG text: title, legend, then one panel per run."""
     x_max = max([run_length_s(run) for run in runs] + [MIN_X_S])
-    peak = max([entry.total for run in runs for entry in run.summary.timeline] + [MIN_Y_RPS])
+    peak = max(
+        [entry.total + entry.waiting for run in runs for entry in run.summary.timeline]
+        + [MIN_Y_RPS]
+    )
     step = nice_step(peak, 4)
     y_max = math.ceil(peak / step) * step
     height = HEADER_H + PANEL_H * len(runs) + FOOTER_H

@@ -1,11 +1,14 @@
 """The live display: one line per finished second while traffic runs.
 
-       12s | ok v1  412  v2    0 | failed   0                                   | 111111mm22xx
-       13s | ok v1    0  v2  371 | failed refused 37  reset 2                  | 111111mm22xx2
+ 12s | ok v1  412  v2    0 | failed   0                     | p50    2 p99   15 max   40 ms | 11m2x
+ 13s | ok v1    0  v2  371 | failed refused 37  reset 2    | p50    3 p99  980 max 1210 ms | 11m2xx
 
-Requests are counted in the second they ended in. The last column is one character per second
-of the run so far: the version when every request of that second succeeded on one version, ``m``
-for mixed versions, ``x`` when some failed, ``X`` when all failed, ``.`` when none finished.
+Requests are counted in the second they ended in; the latency is that of the successful ones,
+followed by ``waiting N`` when N requests sent by the end of that second were still unanswered
+as the line was printed (a stall shows there before its requests end, late or as timeouts).
+The last column is one character per second of the run so far: the version when every request
+of that second succeeded on one version, ``m`` for mixed versions, ``x`` when some failed, ``X``
+when all failed, ``.`` when none finished.
 """
 
 from __future__ import annotations
@@ -16,14 +19,22 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TextIO
 
-from tools.summary import Summary, ordered_kinds, version_label, version_sort_key
+from tools.summary import (
+    Latency,
+    Outcome,
+    Summary,
+    ordered_kinds,
+    version_label,
+    version_sort_key,
+)
 from tools.traffic import TrafficOptions, Watcher
 
 TIMELINE_WIDTH = 60
 # A request that ends just before a second boundary is recorded a moment later; waiting a
 # little before printing that second keeps it out of the next second's line.
 LIVE_GRACE_S = 0.05
-FAILED_COLUMN_WIDTH = 44
+FAILED_COLUMN_WIDTH = 30
+LATENCY_COLUMN_WIDTH = 30
 
 GREEN = "\033[32m"
 RED = "\033[31m"
@@ -56,6 +67,11 @@ def paint_timeline_char(char: str, enabled: bool) -> str:
     return paint(char, GREEN, enabled)
 
 
+def latency_column(latency: Latency, waiting: int) -> str:
+    text = f"p50 {latency.p50_ms:>4.0f} p99 {latency.p99_ms:>4.0f} max {latency.max_ms:>4.0f} ms"
+    return f"{text}  waiting {waiting}" if waiting else text
+
+
 def describe(options: TrafficOptions) -> str:
     """The traffic in a few words, e.g. "8 loops, a new connection per request, 300 req/s"."""
     mode = "keepalive connections" if options.keepalive else "a new connection per request"
@@ -66,7 +82,7 @@ def describe(options: TrafficOptions) -> str:
 def legend(options: TrafficOptions) -> str:
     return (
         f"watching {options.url} with {describe(options)}"
-        " | per second: ok by version | failed by kind | timeline:"
+        " | per second: ok by version | failed by kind | latency of the ok ones | timeline:"
         " 1 = all ok on v1, m = mixed versions, x = some failed, X = all failed, . = idle"
     )
 
@@ -81,6 +97,7 @@ class LiveReport:
         self._seen = 0
         self._ok: dict[int, Counter[str]] = {}
         self._failed: dict[int, Counter[str]] = {}
+        self._ended: dict[int, list[Outcome]] = {}
         self._versions: set[str] = set()
         self._chars: list[str] = []
 
@@ -89,6 +106,7 @@ class LiveReport:
         self._seen += len(new)
         for outcome in new:
             second = int(outcome.end)
+            self._ended.setdefault(second, []).append(outcome)
             if outcome.ok:
                 version = outcome.version or "?"
                 self._versions.add(version)
@@ -100,15 +118,23 @@ class LiveReport:
         """Prints the line of every second before end_second not printed yet."""
         self.collect(watcher)
         while self.next_second < end_second:
-            print(self.line(self.next_second), file=self.stream, flush=True)
+            line = self.line(self.next_second, watcher.waiting(sent_before=self.next_second + 1))
+            print(line, file=self.stream, flush=True)
             self.next_second += 1
 
-    def line(self, second: int) -> str:
+    def line(self, second: int, waiting: int) -> str:
         ok = self._ok.pop(second, Counter())
         failed = self._failed.pop(second, Counter())
+        latency = Latency.of(self._ended.pop(second, []))
         self._chars.append(timeline_char(ok, failed))
         return " | ".join(
-            [f"{second:>5}s", self._ok_column(ok), self._failed_column(failed), self._timeline()]
+            [
+                f"{second:>5}s",
+                self._ok_column(ok),
+                self._failed_column(failed),
+                latency_column(latency, waiting).ljust(LATENCY_COLUMN_WIDTH),
+                self._timeline(),
+            ]
         )
 
     def _ok_column(self, ok: Counter[str]) -> str:

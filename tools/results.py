@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.summary import Summary
+from tools.summary import SLOW_S, Summary
 
 
 class Expectation(enum.Enum):
@@ -56,9 +56,11 @@ class Result:
 
 
 # "longest outage": every request failed; "failing for": from the first failure to the last,
-# while some requests still succeeded (a crashed pod among healthy ones).
+# while some requests still succeeded (a crashed pod among healthy ones); latency and "slow":
+# the successful requests, so a rollout that stalls requests without failing them shows.
 COLUMNS = ("scenario", "requests", "failed", "failures by kind", "longest outage (s)",
-           "failing for (s)", "rollout (s)")  # fmt: skip
+           "failing for (s)", "p50/p99/max (ms)", f"slow (>{SLOW_S:g} s)",
+           "rollout (s)")  # fmt: skip
 LEFT_ALIGNED = (0, 3)
 
 
@@ -72,6 +74,8 @@ def row(result: Result) -> tuple[str, ...]:
         kinds,
         f"{s.longest_outage_s:.1f}",
         f"{s.failing_for_s:.1f}",
+        f"{s.latency.p50_ms:.0f}/{s.latency.p99_ms:.0f}/{s.latency.max_ms:.0f}",
+        f"{s.latency.slow:,}",
         f"{result.rollout_seconds:.1f}",
     )
 

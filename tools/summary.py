@@ -4,12 +4,15 @@ kind and per second, and the summary as text."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 FAILURE_KINDS = ("refused", "reset", "timeout", "http_5xx", "http_other", "error")
+# A successful request slower than this is counted as slow: answered, but a user noticed.
+SLOW_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,36 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    @property
+    def latency(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Latency:
+    """How long the successful requests took: percentiles, the slowest, and how many were slow."""
+
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    slow: int  # slower than SLOW_S
+
+    @classmethod
+    def of(cls, outcomes: Iterable[Outcome]) -> Latency:
+        seconds = sorted(o.latency for o in outcomes if o.ok)
+        if not seconds:
+            return cls(0.0, 0.0, 0.0, 0)
+
+        def rank(fraction: float) -> float:  # nearest-rank percentile
+            return seconds[max(math.ceil(fraction * len(seconds)) - 1, 0)]
+
+        return cls(
+            p50_ms=round(rank(0.50) * 1000, 1),
+            p99_ms=round(rank(0.99) * 1000, 1),
+            max_ms=round(seconds[-1] * 1000, 1),
+            slow=sum(1 for latency in seconds if latency > SLOW_S),
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +74,10 @@ class Second:
     second: int
     ok: dict[str, int]
     failed: dict[str, int]
+    latency: Latency
+    # Requests sent but not answered yet when the second ended: a stall shows here before
+    # its requests end (as late answers or timeouts).
+    waiting: int
 
     @property
     def total(self) -> int:
@@ -60,6 +97,7 @@ class Summary:
     failures_by_kind: dict[str, int]
     # The longest run of consecutive failures, from its first start to its last end.
     longest_outage_s: float
+    latency: Latency
     first_failure_s: float | None
     last_failure_s: float | None
     versions: dict[str, Sighting]
@@ -136,13 +174,23 @@ def timeline(outcomes: Iterable[Outcome], duration: float) -> list[Second]:
     """One entry per whole second 0..int(duration), bucketed by each outcome's end time."""
     last_second = max(int(duration), 0)
     buckets: list[list[Outcome]] = [[] for _ in range(last_second + 1)]
+    # A request is waiting at the end of second s when it started before s + 1 and ended
+    # after it: +1 from its first second, -1 from the second it ended in.
+    waiting_changes = [0] * (last_second + 1)
     for outcome in outcomes:
         # Clamped so the timeline always adds up to the request count.
         second = min(max(int(outcome.end), 0), last_second)
         buckets[second].append(outcome)
-    return [
-        Second(i, ok_counts(bucket), failure_counts(bucket)) for i, bucket in enumerate(buckets)
-    ]
+        waiting_changes[min(max(int(outcome.start), 0), second)] += 1
+        waiting_changes[second] -= 1
+    waiting = 0
+    seconds = []
+    for i, bucket in enumerate(buckets):
+        waiting += waiting_changes[i]
+        seconds.append(
+            Second(i, ok_counts(bucket), failure_counts(bucket), Latency.of(bucket), waiting)
+        )
+    return seconds
 
 
 def summarize(
@@ -161,6 +209,7 @@ def summarize(
         ok_by_version=ok_counts(outcomes),
         failures_by_kind=failure_counts(failures),
         longest_outage_s=round(longest_outage(outcomes), 2),
+        latency=Latency.of(outcomes),
         first_failure_s=round(min(o.start for o in failures), 2) if failures else None,
         last_failure_s=round(max(o.end for o in failures), 2) if failures else None,
         versions=version_sightings(outcomes),
@@ -176,6 +225,14 @@ def format_seconds(value: float) -> str:
     return f"{value:.2f}s"
 
 
+def format_latency(latency: Latency) -> str:
+    """p50 / p99 / max of the successful requests, and how many were slow."""
+    return (
+        f"p50 {latency.p50_ms:g} ms, p99 {latency.p99_ms:g} ms, max {latency.max_ms:g} ms,"
+        f" {latency.slow} slower than {SLOW_S:g}s"
+    )
+
+
 def format_summary(summary: Summary) -> str:
     ok_detail = f"  ({format_counts(summary.ok_by_version, version_label)})" if summary.ok else ""
     failed_detail = f"  ({format_counts(summary.failures_by_kind)})" if summary.failed else ""
@@ -188,6 +245,7 @@ def format_summary(summary: Summary) -> str:
         f"  ok               {summary.ok}{ok_detail}",
         f"  failed           {summary.failed}{failed_detail}",
         f"  longest outage   {format_seconds(summary.longest_outage_s)}",
+        f"  latency          {format_latency(summary.latency)}",
     ]
     if summary.first_failure_s is not None and summary.last_failure_s is not None:
         lines.append(

@@ -155,6 +155,8 @@ class Watcher:
             self._headers["Connection"] = "close"
         self._outcomes: list[Outcome] = []
         self._outcomes_lock = threading.Lock()
+        # When each loop's request now in flight was sent, by thread.
+        self._sent_at: dict[int, float] = {}
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._started_at: float | None = None
@@ -207,6 +209,11 @@ class Watcher:
         with self._outcomes_lock:
             return self._outcomes[index:]
 
+    def waiting(self, sent_before: float) -> int:
+        """Requests sent before that moment and not answered (nor failed) yet."""
+        with self._outcomes_lock:
+            return sum(1 for sent in self._sent_at.values() if sent < sent_before)
+
     def check_reachable(self) -> None:
         """Any HTTP answer (even a 5xx) counts as reachable; no answer raises TrafficError."""
         conn = self._new_connection()
@@ -241,11 +248,15 @@ class Watcher:
                 conn.close()
 
     def _timed_request(self, conn: http.client.HTTPConnection) -> Response:
+        loop = threading.get_ident()
         start = self.elapsed()
+        with self._outcomes_lock:
+            self._sent_at[loop] = start
         response = send_request(conn, self.target.path, self._headers)
         outcome = Outcome(start, self.elapsed(), response.version, response.failure)
         with self._outcomes_lock:
             self._outcomes.append(outcome)
+            del self._sent_at[loop]
         return response
 
     def _wait_for_turn(self) -> bool:
