@@ -196,6 +196,10 @@ drill-scale: ## Scale 3 -> 1 -> 3 under load
 drills: ## All four drills, one table
 	$(call drill,drills)
 
+.PHONY: baseline
+baseline: ## The same traffic for 60 s with nothing happening: this machine's noise floor
+	$(call drill,baseline)
+
 # $(call drill,ARGS): python -m tools.scenarios ARGS on the current cluster, with all three images.
 define drill
 	$(NEED_PYTHON)

@@ -1,5 +1,7 @@
 """tools/results.py: expectations, the results table and the verdicts, from hand-made results."""
 
+import dataclasses
+
 import pytest
 
 from tools.results import COLUMNS, Expectation, Result, table, verdicts
@@ -56,9 +58,23 @@ def test_verdicts_flag_what_broke_the_promise():
         ]
     )
     assert lines == [
-        "UNEXPECTED: safe v1 → v2: expected zero failed requests, got 3",
-        "ok: naive v1 → v2: expected some failed requests, got 2",
+        "UNEXPECTED: safe v1 → v2: expected zero failed requests, got 3"
+        " (0 before the action began, 3 from it on)",
+        "ok: naive v1 → v2: expected some failed requests, got 2"
+        " (0 before the action began, 2 from it on)",
     ]
+
+
+def test_verdicts_tell_noise_before_the_action_from_the_lesson():
+    noisy = dataclasses.replace(
+        result("safe: rollback", 1, Expectation.NO_FAILURES), failed_before_action=1
+    )
+    (line,) = verdicts([noisy])
+    assert line == (
+        "UNEXPECTED: safe: rollback: expected zero failed requests, got 1"
+        " (1 before the action began, 0 from it on)"
+    )
+    assert noisy.as_dict()["failed_before_action"] == 1
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from tools.scenarios import lesson, promise
         ["--url", "not a url", "demo"],
         ["drill", "nope"],
         ["--rate", "0", "demo"],
+        ["baseline", "--seconds", "0"],
+        ["baseline", "--seconds", "nan"],
     ],
 )
 def test_bad_arguments_are_one_line(args):

@@ -111,6 +111,7 @@ def measure(
         rollout_seconds=rolled_out_at - started,
         expectation=expectation,
         events=notes.events,
+        failed_before_action=sum(1 for o in watcher.outcomes() if not o.ok and o.end < started),
     )
 
 

@@ -36,6 +36,8 @@ class Result:
     rollout_seconds: float
     expectation: Expectation
     events: list[str] = field(default_factory=list)
+    # Failures that ended before the action began: the cluster's noise, not the lesson's.
+    failed_before_action: int = 0
 
     @property
     def met_expectation(self) -> bool:
@@ -51,6 +53,7 @@ class Result:
             "expect_failures": expect_failures.get(self.expectation),
             "met_expectation": self.met_expectation,
             "events": self.events,
+            "failed_before_action": self.failed_before_action,
             "summary": self.summary.as_dict(),
         }
 
@@ -101,7 +104,13 @@ def verdicts(results: list[Result]) -> list[str]:
         if r.expectation is Expectation.REPORT_ONLY:
             continue
         status = "ok" if r.met_expectation else "UNEXPECTED"
+        where = ""
+        if r.summary.failed:
+            where = (
+                f" ({r.failed_before_action:,} before the action began,"
+                f" {r.summary.failed - r.failed_before_action:,} from it on)"
+            )
         lines.append(
-            f"{status}: {r.name}: expected {r.expectation.value}, got {r.summary.failed:,}"
+            f"{status}: {r.name}: expected {r.expectation.value}, got {r.summary.failed:,}{where}"
         )
     return lines

@@ -8,6 +8,7 @@ Usage:
     python3 -m tools.scenarios drill broken      # one drill, naive and safe: broken, delete-pod,
                                                  #   crash, scale
     python3 -m tools.scenarios drills            # all drills, one table
+    python3 -m tools.scenarios baseline          # 60 s of the same traffic with nothing happening
 
 Options: --url URL, --concurrency N, --rate R, --keepalive, --timeout S (defaults in
 tools/defaults.py), --json FILE (results), --svg FILE (a picture of the runs), --quiet (no
@@ -21,11 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from tools import chart, cluster, defaults
-from tools.cli_options import OneLineArgumentParser, add_traffic_arguments, traffic_options
+from tools.cli_options import (
+    OneLineArgumentParser,
+    add_traffic_arguments,
+    number_type,
+    traffic_options,
+)
 from tools.measuring import Notes, Setup, measure, run_make_action
 from tools.results import Expectation, Result, table, verdicts
 from tools.traffic import TrafficError
@@ -197,6 +204,30 @@ def drills(names: list[str], setup: Setup) -> list[Result]:
     return [r for name in names for v in ("naive", "safe") for r in DRILLS[name](v, setup)]
 
 
+# --------------------------------------------------------------------------- the control
+
+
+def baseline(seconds: float, setup: Setup) -> list[Result]:
+    """The same traffic with nothing happening: the noise floor of this machine and cluster,
+    to see before trusting a zero elsewhere."""
+    cluster.start_from("safe", "1", setup.traffic)
+
+    def nothing(notes: Notes) -> None:
+        notes.add(f"nothing happens for {seconds:g} s")
+        time.sleep(seconds)  # the interval being measured, not a wait for anything
+
+    return [
+        measure(
+            f"baseline: {seconds:g} s, nothing happens",
+            "safe",
+            nothing,
+            setup,
+            expectation=Expectation.NO_FAILURES,
+            end_version="1",
+        )
+    ]
+
+
 # --------------------------------------------------------------------------- the CLI
 
 
@@ -212,6 +243,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     drill = commands.add_parser("drill", help="one failure drill, naive and safe")
     drill.add_argument("name", choices=sorted(DRILLS))
     commands.add_parser("drills", help="all failure drills")
+    control = commands.add_parser("baseline", help="the same traffic, nothing happening")
+    control.add_argument(
+        "--seconds",
+        type=number_type(float, lambda v: 0 < v <= 3600, "greater than 0 and at most 3600"),
+        default=60.0,
+        help="how long to measure (default %(default)g)",
+    )
     return parser.parse_args(argv)
 
 
@@ -222,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             results = demo(setup)
             title = "Rolling myapp from v1 to v2 and back: naive vs safe"
+        elif args.command == "baseline":
+            results = baseline(args.seconds, setup)
+            title = "Steady traffic, nothing happening: the noise floor"
         else:
             names = list(DRILLS) if args.command == "drills" else [args.name]
             results = drills(names, setup)
