@@ -89,11 +89,28 @@ run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (answers only after its 20 s war
 cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080
 	$(NEED_KIND)
 	$(NEED_DOCKER)
+	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running: start Docker Desktop (or dockerd), then run make cluster again" >&2; exit 1; }
 	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
-		echo "kind cluster '$(KIND_CLUSTER)' already exists"; \
-	else \
-		$(KIND) create cluster --name $(KIND_CLUSTER) --config k8s/kind-config.yaml $(if $(KIND_NODE_IMAGE),--image $(KIND_NODE_IMAGE)) --wait 120s; \
-	fi
+		echo "kind cluster '$(KIND_CLUSTER)' already exists"; exit 0; fi; \
+	$(if $(KIND_NODE_IMAGE),docker image inspect '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || docker pull -q '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || { \
+		echo "error: node image $(KIND_NODE_IMAGE) is not on this machine and cannot be pulled: check its name and your network" >&2; exit 1; };) \
+	if (exec 3<>/dev/tcp/127.0.0.1/30080) 2>/dev/null; then \
+		echo "error: 127.0.0.1:30080 is taken, and the cluster needs it: find the owner with 'lsof -i :30080' and stop it" >&2; exit 1; fi; \
+	config=k8s/kind-config.yaml; \
+	if [ "$$(docker info --format '{{.CgroupVersion}}' 2>/dev/null)" = 1 ]; then \
+		echo "cgroup v1 host: allowing it in the kubelet's configuration (failCgroupV1: false; Kubernetes 1.35+ refuses cgroup v1 otherwise)"; \
+		config=$$(mktemp); trap 'rm -f "$$config"' EXIT; \
+		{ cat k8s/kind-config.yaml; printf '%s\n' "$$CGROUP_V1_PATCH"; } > "$$config"; fi; \
+	$(KIND) create cluster --name $(KIND_CLUSTER) --config "$$config" $(if $(KIND_NODE_IMAGE),--image $(KIND_NODE_IMAGE)) --wait 180s
+
+# Appended to the kind config on cgroup v1 hosts (older Linux, some CI machines).
+define CGROUP_V1_PATCH
+kubeadmConfigPatches:
+  - |
+    kind: KubeletConfiguration
+    failCgroupV1: false
+endef
+export CGROUP_V1_PATCH
 
 .PHONY: load
 load: ## Load the built images into kind (other local clusters use Docker's images as they are)

@@ -1,7 +1,10 @@
 """The Makefile as attendees meet it: help in workshop order, and one-line errors."""
 
+import contextlib
+import os
 import re
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -12,13 +15,14 @@ from tools.cluster import MAKE_TRAILER
 WORKSHOP_ORDER = ["build-v1", "build-v2", "cluster", "deploy-naive", "deploy-safe", "watch", "demo"]
 
 
-def make(*args: str) -> subprocess.CompletedProcess:
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
 
 
@@ -75,4 +79,56 @@ def test_no_reachable_cluster_is_one_line(tmp_path, require):
     assert own_lines(result) == [
         "error: no Kubernetes cluster reachable (kubectl context 'nowhere'): "
         "create one with 'make cluster'"
+    ]
+
+
+def fake_tool(directory, name: str, script: str) -> str:
+    """An executable `name` in directory that runs the shell script."""
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_cluster_without_a_running_docker_is_one_line(tmp_path):
+    fake_tool(tmp_path, "docker", "exit 1")  # installed, but no engine answers
+    kind = fake_tool(tmp_path, "kind", "exit 0")
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    result = make("cluster", f"KIND={kind}", env=env)
+    assert result.returncode != 0
+    assert own_lines(result) == [
+        "error: Docker is not running: start Docker Desktop (or dockerd), then run make cluster"
+        " again"
+    ]
+
+
+@pytest.fixture
+def docker_engine(require):
+    require(shutil.which("docker") is not None, "docker is not installed")
+    engine = subprocess.run(["docker", "info"], capture_output=True, check=False)
+    require(engine.returncode == 0, "no Docker engine answers (docker info failed)")
+
+
+def test_cluster_with_a_node_image_nowhere_to_be_found_is_one_line(tmp_path, docker_engine):
+    kind = fake_tool(tmp_path, "kind", "exit 0")  # knows no cluster, creates nothing
+    image = "local/no-such-node-image:v0.0.0"
+    result = make("cluster", f"KIND={kind}", f"KIND_NODE_IMAGE={image}")
+    assert result.returncode != 0
+    assert own_lines(result) == [
+        f"error: node image {image} is not on this machine and cannot be pulled:"
+        " check its name and your network"
+    ]
+
+
+def test_cluster_with_port_30080_taken_is_one_line(tmp_path, docker_engine):
+    kind = fake_tool(tmp_path, "kind", "exit 0")
+    with contextlib.ExitStack() as stack:
+        # Taken by us, unless something (a cluster) already answers there.
+        with contextlib.suppress(OSError):
+            stack.enter_context(socket.create_server(("127.0.0.1", 30080)))
+        result = make("cluster", f"KIND={kind}")
+    assert result.returncode != 0
+    assert own_lines(result) == [
+        "error: 127.0.0.1:30080 is taken, and the cluster needs it:"
+        " find the owner with 'lsof -i :30080' and stop it"
     ]
