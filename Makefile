@@ -214,8 +214,8 @@ drills: ## All four drills, one table
 	$(call drill,drills)
 
 .PHONY: baseline
-baseline: ## The same traffic for 60 s with nothing happening: this machine's noise floor
-	$(call drill,baseline)
+baseline: ## The same traffic with nothing happening (60 s, or DURATION=s): the noise floor
+	$(call drill,baseline $(if $(DURATION),--seconds $(DURATION)))
 
 # $(call drill,ARGS): python -m tools.scenarios ARGS on the current cluster, with all three images.
 define drill
