@@ -24,6 +24,8 @@ SCENARIO_TRAFFIC = $(if $(URL),--url $(URL)) $(RATE_ARG)
 # Extra options for the watcher (e.g. --keepalive --concurrency 4) and the demo/drills.
 WATCH_ARGS ?=
 SCENARIO_ARGS ?=
+# Extra pytest arguments for make test, e.g. PYTEST_ARGS="-m 'not cluster'" or "-k drills".
+PYTEST_ARGS ?=
 # Where make demo and the drills write their results (JSON) and picture (SVG).
 RESULTS ?= results
 
@@ -244,7 +246,7 @@ cluster-delete: ## Delete the kind cluster
 
 .PHONY: test
 test: $(VENV)/.installed ## Run all tests (Docker and cluster tests skip, with a reason, where those are missing)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(NEED_PYTHON)

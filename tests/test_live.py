@@ -57,13 +57,13 @@ def test_live_lines_show_each_second_and_the_timeline(capsys) -> None:
         "    0s",
         "ok v1    1  v2    0",
         "failed   0".ljust(30),
-        "p50  500 p99  500 max  500 ms".ljust(30),
+        "p50  500 p99  500 max  500 ms".ljust(41),
         "1",
     ]
     assert lines[1].split(" | ")[1:] == [
         "ok v1    0  v2    1",
         "failed refused 1".ljust(30),
-        "p50 1000 p99 1000 max 1000 ms  waiting 2",
+        "p50 1000 p99 1000 max 1000 ms  waiting 2".ljust(41),
         "1x",
     ]
     assert lines[2].endswith(" | 1x.")

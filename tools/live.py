@@ -1,7 +1,7 @@
 """The live display: one line per finished second while traffic runs.
 
- 12s | ok v1  412  v2    0 | failed   0                     | p50    2 p99   15 max   40 ms | 11m2x
- 13s | ok v1    0  v2  371 | failed refused 37  reset 2    | p50    3 p99  980 max 1210 ms | 11m2xx
+ 12s | ok v1  412  v2    0 | failed   0          | p50    2 p99   15 max   40 ms | 11m2x
+ 13s | ok v1    0  v2  371 | failed refused 37   | p50    3 p99  980 max 1210 ms  waiting 4 | 11m2xx
 
 Requests are counted in the second they ended in; the latency is that of the successful ones,
 followed by ``waiting N`` when N requests sent by the end of that second were still unanswered
@@ -34,7 +34,7 @@ TIMELINE_WIDTH = 60
 # little before printing that second keeps it out of the next second's line.
 LIVE_GRACE_S = 0.05
 FAILED_COLUMN_WIDTH = 30
-LATENCY_COLUMN_WIDTH = 30
+LATENCY_COLUMN_WIDTH = 41
 
 GREEN = "\033[32m"
 RED = "\033[31m"
