@@ -5,10 +5,15 @@ from tools.cluster import settled
 from tools.results import table
 
 # After SIGKILL, the kubelet sees the dead container within about a second (its relist
-# period), marks the pod not ready, and the endpoints controller and kube-proxy stop routing
-# to it within a second or two more. 10 s leaves room for a busy CI machine while staying
-# well under the 20 s warm-up that naive keeps sending traffic into.
-CRASH_FAILURES_STOP_WITHIN_S = 10
+# period), marks the pod not ready, and the Service stops routing to it a second or two later;
+# 5 s leaves room for a busy CI machine.
+ROUTING_STOPS_WITHIN_S = 5
+# A few resets can still trickle in after that, until the restarted app listens again: each
+# connection the dead pod reset leaves a conntrack entry (CLOSE, 10 s, renewed by every hit)
+# that a new connection from the same source port follows back to the dead pod (README, "the
+# crash drill"). So the test bounds how many fail from then on, not when the last one does.
+# Routing on to the dead pod would fail a third of the requests, as naive's does.
+FAILED_SHARE_AFTER_ROUTING_STOPS = 0.05
 
 
 def test_broken_release(cluster, setup):
@@ -43,5 +48,10 @@ def test_safe_recovers_from_a_crashed_pod(cluster, setup):
     # measure() waited until all replicas were ready again and traffic was healthy.
     assert settled()
     if summary.failed:
-        killed_at = result.action_window[0]
-        assert summary.last_failure_s - killed_at <= CRASH_FAILURES_STOP_WITHIN_S, table([result])
+        # The first failures are the requests in flight at the kill.
+        routing_stopped = summary.first_failure_s + ROUTING_STOPS_WITHIN_S
+        later = [second for second in summary.timeline if second.second >= routing_stopped]
+        failed = sum(sum(second.failed.values()) for second in later)
+        total = sum(second.total for second in later)
+        assert total > 0
+        assert failed / total <= FAILED_SHARE_AFTER_ROUTING_STOPS, table([result])
