@@ -12,6 +12,9 @@ KIND ?= kind
 KIND_CLUSTER ?= zero-downtime
 # A kindest/node image to pin the Kubernetes version of `make cluster` (empty: kind's default).
 KIND_NODE_IMAGE ?=
+# Nodes of `make cluster`: 1 runs everything on one node; 2 to 5 are one control plane and
+# workers for the pods (the drain drill needs two workers: NODES=3).
+NODES ?= 1
 ROLLOUT_TIMEOUT ?= 180s
 PYTHON ?= python3
 VENV ?= .venv
@@ -88,21 +91,22 @@ run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (answers only after its 20 s war
 ##@ Cluster
 
 .PHONY: cluster
-cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080
+cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080 (NODES=3: two workers)
+	$(if $(filter 1 2 3 4 5,$(NODES)),,$(error NODES must be a whole number from 1 to 5, not '$(NODES)'))
 	$(NEED_KIND)
 	$(NEED_DOCKER)
 	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running: start Docker Desktop (or dockerd), then run make cluster again" >&2; exit 1; }
 	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
-		echo "kind cluster '$(KIND_CLUSTER)' already exists"; exit 0; fi; \
+		echo "kind cluster '$(KIND_CLUSTER)' already exists (to change it, e.g. its NODES: make cluster-delete first)"; exit 0; fi; \
 	$(if $(KIND_NODE_IMAGE),docker image inspect '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || docker pull -q '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || { \
 		echo "error: node image $(KIND_NODE_IMAGE) is not on this machine and cannot be pulled: check its name and your network" >&2; exit 1; };) \
 	if (exec 3<>/dev/tcp/127.0.0.1/30080) 2>/dev/null; then \
 		echo "error: 127.0.0.1:30080 is taken, and the cluster needs it: find the owner with 'lsof -i :30080' and stop it" >&2; exit 1; fi; \
-	config=k8s/kind-config.yaml; \
+	config=$$(mktemp); trap 'rm -f "$$config"' EXIT; \
+	{ cat k8s/kind-config.yaml; for _ in $$(seq 2 $(NODES)); do echo '  - role: worker'; done; } > "$$config"; \
 	if [ "$$(docker info --format '{{.CgroupVersion}}' 2>/dev/null)" = 1 ]; then \
 		echo "cgroup v1 host: allowing it in the kubelet's configuration (failCgroupV1: false; Kubernetes 1.35+ refuses cgroup v1 otherwise)"; \
-		config=$$(mktemp); trap 'rm -f "$$config"' EXIT; \
-		{ cat k8s/kind-config.yaml; printf '%s\n' "$$CGROUP_V1_PATCH"; } > "$$config"; fi; \
+		printf '%s\n' "$$CGROUP_V1_PATCH" >> "$$config"; fi; \
 	$(KIND) create cluster --name $(KIND_CLUSTER) --config "$$config" $(if $(KIND_NODE_IMAGE),--image $(KIND_NODE_IMAGE)) --wait 180s
 
 # Appended to the kind config on cgroup v1 hosts (older Linux, some CI machines).
@@ -142,9 +146,14 @@ define deploy
 	$(if $(KIND_CONTEXT),@$(KIND) load docker-image $(IMAGE):$(VERSION) --name $(KIND_CONTEXT:kind-%=%) >/dev/null)
 	$(KUBECTL) apply -f k8s/service.yaml
 	sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' k8s/$(1).yaml | $(KUBECTL) apply -f -
+	$(if $(filter safe,$(1)),@$(APPLY_PDB),@$(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found)
 	@{ reason=$$($(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT) 2>&1 >&3); } 3>&1 || { \
 		echo "error: rollout of $(IMAGE):$(VERSION) did not complete ($${reason#error: }): new pods are not ready; see 'make status', undo with 'make rollback'" >&2; exit 1; }
 endef
+
+# safe's PodDisruptionBudget is policy/v1, served from Kubernetes 1.21 on (1.20: README).
+APPLY_PDB = if $(KUBECTL) api-versions | grep -x policy/v1 >/dev/null; then $(KUBECTL) apply -f k8s/pdb.yaml; \
+	else echo "this cluster has no policy/v1 (Kubernetes 1.20 or older): k8s/pdb.yaml not applied"; fi
 
 CLUSTER_ANSWERS = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1
 CHECK_CLUSTER = $(CLUSTER_ANSWERS) || { \
@@ -211,8 +220,12 @@ drill-crash: ## SIGKILL the app in one pod under load and watch it come back
 drill-scale: ## Scale 3 -> 1 -> 3 under load
 	$(call drill,drill scale)
 
+.PHONY: drill-drain
+drill-drain: ## Drain the node with the most replicas, then uncordon it (needs NODES=3)
+	$(call drill,drill drain)
+
 .PHONY: drills
-drills: ## All four drills, one table
+drills: ## All drills, one table (the drain drill where two nodes run pods)
 	$(call drill,drills)
 
 .PHONY: baseline
@@ -232,10 +245,10 @@ endef
 ##@ Cleaning up
 
 .PHONY: clean
-clean: ## Delete what the deploy targets created (the Deployment and the Service)
+clean: ## Delete what the deploy targets created (the Deployment, the Service, the PDB)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
-	$(KUBECTL) delete deployment/myapp service/myapp --ignore-not-found
+	$(KUBECTL) delete deployment/myapp service/myapp poddisruptionbudget/myapp --ignore-not-found
 
 .PHONY: cluster-delete
 cluster-delete: ## Delete the kind cluster
@@ -259,7 +272,7 @@ lint: $(VENV)/.installed ## Lint everything: ruff, hadolint, kubernetes-validate
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint Dockerfile
-	$(VENV)/bin/kubernetes-validate --strict --quiet k8s/service.yaml k8s/naive.yaml k8s/safe.yaml
+	$(VENV)/bin/kubernetes-validate --strict --quiet k8s/service.yaml k8s/naive.yaml k8s/safe.yaml k8s/pdb.yaml
 	$(VENV)/bin/yamllint --strict .
 
 .PHONY: lint-workflow

@@ -15,6 +15,7 @@ LESSON = {
     "spec.progressDeadlineSeconds",
     "spec.strategy",
     "spec.template.spec.terminationGracePeriodSeconds",
+    "spec.template.spec.topologySpreadConstraints",
     "spec.template.spec.automountServiceAccountToken",
     "spec.template.spec.securityContext",
     "spec.template.spec.containers[0].ports",

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,8 @@ REPLICAS = 3
 SELECTOR = "app=myapp"
 SETTLE_TIMEOUT = 240.0
 KUBECTL_TIMEOUT = 120.0
+# A drain waits for each evicted pod to be replaced (a 20 s warm-up) and to finish draining.
+DRAIN_TIMEOUT = 300.0
 # make's own "make: *** [Makefile:12: x] Error 1" (make[1]: *** ... when make runs make).
 MAKE_TRAILER = re.compile(r"make(\[\d+\])?: \*\*\* ")
 
@@ -101,6 +104,33 @@ def settled(replicas: int = REPLICAS) -> bool:
     current = pods()
     terminating = [p for p in current if p["metadata"].get("deletionTimestamp")]
     return not terminating and len(current) == replicas and all(map(is_ready, current))
+
+
+def takes_pods(node: dict) -> bool:
+    """Not cordoned and not tainted against pods (kind's control plane is, once it has workers)."""
+    spec = node.get("spec", {})
+    return not spec.get("unschedulable") and not any(
+        taint.get("effect") in ("NoSchedule", "NoExecute") for taint in spec.get("taints", [])
+    )
+
+
+def nodes_taking_pods() -> list[str]:
+    items = json.loads(kubectl("get", "nodes", "-o", "json"))["items"]
+    return sorted(node["metadata"]["name"] for node in items if takes_pods(node))
+
+
+def busiest_node() -> tuple[str, int]:
+    """The node that runs the most myapp pods, and how many, among at least two nodes that
+    take pods (draining the only one would leave the pods nowhere to go)."""
+    candidates = nodes_taking_pods()
+    if len(candidates) < 2:
+        raise ClusterError(
+            "draining a node needs two nodes that run pods: a kind cluster with workers,"
+            " make cluster-delete && make cluster NODES=3"
+        )
+    running = Counter(pod["spec"].get("nodeName") for pod in pods())
+    busiest = max(candidates, key=lambda name: running[name])
+    return busiest, running[busiest]
 
 
 def restarted(name: str, restarts_before: int) -> bool:

@@ -6,8 +6,8 @@ make deploy-safe, make rollback) or kubectl, while the watcher counts every requ
 Usage:
     python3 -m tools.scenarios demo              # naive v1→v2, safe v1→v2, safe v2→v1
     python3 -m tools.scenarios drill broken      # one drill, naive and safe: broken, delete-pod,
-                                                 #   crash, scale
-    python3 -m tools.scenarios drills            # all drills, one table
+                                                 #   crash, scale, drain (two worker nodes)
+    python3 -m tools.scenarios drills            # all drills, one table (drain: two workers)
     python3 -m tools.scenarios baseline          # 60 s of the same traffic with nothing happening
 
 Options: --url URL, --concurrency N, --rate R, --keepalive, --timeout S (defaults in
@@ -192,12 +192,52 @@ def drill_scale(variant: str, setup: Setup) -> list[Result]:
     ]
 
 
+def drill_drain(variant: str, setup: Setup) -> list[Result]:
+    """Drain the node that runs the most replicas, as node maintenance does, then uncordon it
+    (v2, so every evicted pod's replacement needs its 20 s warm-up). Needs two worker nodes."""
+    cluster.start_from(variant, "2", setup.traffic)
+    node, running = cluster.busiest_node()
+
+    def drain(notes: Notes) -> None:
+        command = ["drain", node, "--ignore-daemonsets", "--delete-emptydir-data"]
+        notes.add(f"kubectl {' '.join(command)} ({running} of the pods run there)")
+        try:
+            cluster.run_checked(
+                [cluster.KUBECTL, *command, f"--timeout={cluster.DRAIN_TIMEOUT:.0f}s"],
+                timeout=cluster.DRAIN_TIMEOUT + 30,
+            )
+            notes.add(f"node {node} drained")
+        finally:
+            cluster.kubectl("uncordon", node)
+            notes.add(f"kubectl uncordon {node}")
+
+    return [
+        measure(
+            f"{variant}: drain a node",
+            variant,
+            drain,
+            setup,
+            expectation=promise(variant),
+            end_version="2",
+        )
+    ]
+
+
 DRILLS: dict[str, Callable[[str, Setup], list[Result]]] = {
     "broken": drill_broken,
     "delete-pod": drill_delete_pod,
     "crash": drill_crash,
     "scale": drill_scale,
+    "drain": drill_drain,
 }
+
+
+def drills_for_this_cluster() -> list[str]:
+    """Every drill, but the drain drill only where two nodes run pods."""
+    if len(cluster.nodes_taking_pods()) >= 2:
+        return list(DRILLS)
+    print("one node runs the pods here: no drain drill (make cluster NODES=3 has two workers)")
+    return [name for name in DRILLS if name != "drain"]
 
 
 def drills(names: list[str], setup: Setup) -> list[Result]:
@@ -264,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             results = baseline(args.seconds, setup)
             title = "Steady traffic, nothing happening: the noise floor"
         else:
-            names = list(DRILLS) if args.command == "drills" else [args.name]
+            names = drills_for_this_cluster() if args.command == "drills" else [args.name]
             results = drills(names, setup)
             title = "Failure drills: naive vs safe"
     except (cluster.ClusterError, TrafficError) as error:

@@ -55,3 +55,11 @@ def cluster(require, images):
 def setup():
     """The scenarios as make demo and make drills measure them, without the live lines."""
     return Setup(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def multinode(cluster, require):
+    require(
+        len(cluster_commands.nodes_taking_pods()) >= 2,
+        "needs two nodes that run pods: make cluster-delete && make cluster NODES=3",
+    )

@@ -13,8 +13,18 @@ def service_uid() -> str:
     return commands.kubectl("get", "service", "myapp", "-o", "jsonpath={.metadata.uid}")
 
 
+def serves_policy_v1() -> bool:
+    """PodDisruptionBudget's policy/v1: Kubernetes 1.21 and newer."""
+    return "policy/v1" in commands.kubectl("api-versions").split()
+
+
+def has_pdb() -> bool:
+    return bool(commands.kubectl("get", "poddisruptionbudget", "--ignore-not-found", "-o", "name"))
+
+
 def test_manifests_pass_server_side_dry_run(cluster):
-    for manifest in ("k8s/service.yaml", "k8s/naive.yaml", "k8s/safe.yaml"):
+    manifests = ["k8s/service.yaml", "k8s/naive.yaml", "k8s/safe.yaml"]
+    for manifest in manifests + (["k8s/pdb.yaml"] if serves_policy_v1() else []):
         commands.kubectl("apply", "--dry-run=server", "-f", manifest)
 
 
@@ -24,6 +34,8 @@ def test_switching_variants_keeps_the_service_and_drops_the_other_variants_field
     spec = deployment()["spec"]
     assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     assert "readinessProbe" in spec["template"]["spec"]["containers"][0]
+    # The disruption budget comes with safe where the cluster has policy/v1 (not on 1.20).
+    assert has_pdb() == serves_policy_v1()
 
     assert commands.deploy("naive", "1").returncode == 0
     spec = deployment()["spec"]
@@ -32,6 +44,7 @@ def test_switching_variants_keeps_the_service_and_drops_the_other_variants_field
     # Kubernetes' default strategy again (25 % / 25 %).
     assert spec["strategy"]["rollingUpdate"] == {"maxSurge": "25%", "maxUnavailable": "25%"}
     assert service_uid() == uid
+    assert not has_pdb()
 
 
 def test_missing_image_is_one_line(cluster):

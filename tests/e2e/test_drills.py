@@ -1,5 +1,7 @@
 """Failure drills on a real cluster: what the safe Deployment does when things go wrong."""
 
+import pytest
+
 from tools import scenarios
 from tools.cluster import settled
 from tools.results import table
@@ -55,3 +57,12 @@ def test_safe_recovers_from_a_crashed_pod(cluster, setup):
         total = sum(second.total for second in later)
         assert total > 0
         assert failed / total <= FAILED_SHARE_AFTER_ROUTING_STOPS, table([result])
+
+
+@pytest.mark.multinode
+def test_draining_a_node(cluster, multinode, setup):
+    (naive,) = scenarios.drill_drain("naive", setup)
+    (safe,) = scenarios.drill_drain("safe", setup)
+    report = table([naive, safe])
+    assert naive.summary.failed > 0, report
+    assert safe.summary.failed == 0, report
