@@ -118,6 +118,12 @@ class Propagation:
 # --------------------------------------------------------------------------- the cluster
 
 
+def nodes() -> list[str]:
+    return sorted(
+        cluster.kubectl("get", "nodes", "-o", "jsonpath={.items[*].metadata.name}").split()
+    )
+
+
 def endpoint_slices() -> str:
     return cluster.kubectl("get", "endpointslices", "-l", SERVICE_LABEL, "-o", "json")
 
@@ -218,9 +224,7 @@ def measure(deletions: int) -> Propagation:
         raise cluster.ClusterError(
             "no pods of myapp: deploy it first, e.g. make deploy-safe VERSION=1"
         )
-    nodes = sorted(
-        cluster.kubectl("get", "nodes", "-o", "jsonpath={.items[*].metadata.name}").split()
-    )
+    every_node = nodes()
     measured: list[Deletion] = []
     settle()
     for number in range(1, deletions + 1):
@@ -230,9 +234,9 @@ def measure(deletions: int) -> Propagation:
             f" ({pod['status']['podIP']}) on node {pod['spec']['nodeName']}",
             flush=True,
         )
-        measured.append(delete_and_watch(pod, nodes))
+        measured.append(delete_and_watch(pod, every_node))
         settle()
-    return Propagation(nodes, measured)
+    return Propagation(every_node, measured)
 
 
 # --------------------------------------------------------------------------- the report
