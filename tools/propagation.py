@@ -158,7 +158,7 @@ def poll_until(
             raise cluster.ClusterError(
                 f"timed out after {PROPAGATION_TIMEOUT_S:.0f} s waiting for {what}"
             )
-        # The poll interval; cut short when another poller failed, which loses this deletion.
+        # The poll interval, cut short when the deletion is lost (the delete or a poller failed).
         if stop.wait(max(0.0, POLL_INTERVAL_S - (time.monotonic() - began))):
             raise cluster.ClusterError(f"stopped waiting for {what}")
 
@@ -174,7 +174,8 @@ def delete_and_watch(pod: dict, nodes: list[str]) -> Deletion:
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1 + len(nodes)) as pool:
         start = time.monotonic()
-        cluster.kubectl("delete", "pod", name, "--wait=false")
+        # Polling already while the delete command runs: each look that still sees the pod
+        # narrows down when the change came.
         endpoint = pool.submit(
             poll_until,
             lambda: ip not in ready_addresses(endpoint_slices()),
@@ -193,9 +194,10 @@ def delete_and_watch(pod: dict, nodes: list[str]) -> Deletion:
             for node in nodes
         }
         try:
+            cluster.kubectl("delete", "pod", name, "--wait=false")
             done, _ = wait([endpoint, *rules.values()], return_when=FIRST_EXCEPTION)
         finally:
-            # Every poller is done, or one failed (or Ctrl-C came) and the others need not go on.
+            # Every poller is done, or something failed (or Ctrl-C came): none need go on.
             stop.set()
         for future in done:
             future.result()  # raises the failure that ended the wait, if one did
@@ -273,8 +275,9 @@ def summary(propagation: Propagation) -> list[str]:
     ]
     width = max(len(label) for label, _ in columns)
     lines = [
-        f"over {len(deletions)} deletions, seconds after the delete command (each time is when"
-        " a poll first saw the change; the change came at most the resolution before it):"
+        f"seconds after the delete command, over {len(deletions)} deletions (each time is when a"
+        " poll first saw the change,",
+        "which came at most the resolution before it):",
     ]
     for label, observations in columns:
         seen = [o.seen_s for o in observations]
