@@ -38,7 +38,8 @@ from tools.results import text_table
 DELETIONS = 5
 SERVICE_LABEL = "kubernetes.io/service-name=myapp"
 # A poller starts its next look this long after the previous one started, or at once when the
-# command took longer (docker exec and kubectl take about that long on a 2-core laptop).
+# command took longer: as often as docker exec or kubectl allow, without spinning when they
+# answer fast.
 POLL_INTERVAL_S = 0.05
 # kube-proxy drops an endpoint within seconds: a minute means it is not going to.
 PROPAGATION_TIMEOUT_S = 60.0
