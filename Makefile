@@ -242,6 +242,16 @@ define drill
 	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$@.json --svg $(RESULTS)/$@.svg $(SCENARIO_ARGS) $(1)
 endef
 
+##@ Measuring the cluster itself (kind, best with several nodes)
+
+.PHONY: propagation
+propagation: ## Delete pods one by one and time until every node stops routing to them (DELETIONS=n)
+	$(NEED_PYTHON)
+	$(NEED_DOCKER)
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	$(PYTHON) -m tools.propagation --json $(RESULTS)/$@.json $(if $(DELETIONS),--deletions $(DELETIONS))
+
 ##@ Cleaning up
 
 .PHONY: clean

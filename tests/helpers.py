@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,6 +34,15 @@ def poll(condition, timeout: float, interval: float = 0.05):
 
 def wait_until(condition, what: str, limit_s: float = 15.0) -> None:
     assert poll(condition, limit_s, interval=0.01), f"gave up waiting for {what}"
+
+
+def safe_pre_stop_s() -> int:
+    """The safe Deployment's preStop pause: the N of its `sleep N` hook in k8s/safe.yaml."""
+    deployment = yaml.safe_load((ROOT / "k8s" / "safe.yaml").read_text())
+    (app,) = deployment["spec"]["template"]["spec"]["containers"]
+    sleep, seconds = app["lifecycle"]["preStop"]["exec"]["command"]
+    assert sleep == "sleep", f"the safe preStop hook runs {sleep}, not sleep"
+    return int(seconds)
 
 
 def run_module(module: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from app.config import load_settings
-from tests.helpers import ROOT
+from tests.helpers import ROOT, safe_pre_stop_s
 
 K8S = ROOT / "k8s"
 
@@ -119,10 +119,7 @@ def test_safe_probes_guard_a_60_second_warm_up(safe):
 
 
 def test_safe_grace_period_covers_pre_stop_pause_and_graceful_timeout(safe):
-    app = container(safe)
-    command = app["lifecycle"]["preStop"]["exec"]["command"]
-    assert command[0] == "sleep"
-    pre_stop_seconds = int(command[1])
+    pre_stop_seconds = safe_pre_stop_s()
     assert pre_stop_seconds >= 5
     graceful_timeout = load_settings({}).graceful_timeout
     grace = safe["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]

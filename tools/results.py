@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,18 +85,26 @@ def row(result: Result) -> tuple[str, ...]:
 
 
 def table(results: list[Result]) -> str:
-    rows = [COLUMNS, *map(row, results)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    lines = []
-    for index, cells in enumerate(rows):
+    return text_table(COLUMNS, map(row, results), LEFT_ALIGNED)
+
+
+def text_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], left_aligned: Collection[int]
+) -> str:
+    """Each column as wide as its widest cell, a rule under the header, and every column but
+    the `left_aligned` ones right-aligned, so that numbers line up."""
+    lines = [header, *rows]
+    widths = [max(len(cells[i]) for cells in lines) for i in range(len(header))]
+    text = []
+    for index, cells in enumerate(lines):
         aligned = [
-            cell.ljust(width) if column in LEFT_ALIGNED else cell.rjust(width)
+            cell.ljust(width) if column in left_aligned else cell.rjust(width)
             for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ]
-        lines.append("  ".join(aligned).rstrip())
+        text.append("  ".join(aligned).rstrip())
         if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+            text.append("  ".join("-" * w for w in widths))
+    return "\n".join(text)
 
 
 def verdicts(results: list[Result]) -> list[str]:
