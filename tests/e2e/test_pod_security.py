@@ -56,4 +56,9 @@ def test_safe_is_admitted_and_serves_where_restricted_is_enforced(restricted_nam
         "deployment/myapp",
         "--timeout=180s",
     )
-    assert commands.serves_only(TrafficOptions(), "1")
+    # Ready pods are not yet routed ones: kube-proxy programs the new Service a moment later.
+    commands.wait_for(
+        lambda: commands.serves_only(TrafficOptions(), "1"),
+        60,
+        f"myapp in namespace {restricted_namespace} to serve v1 on 127.0.0.1:30080",
+    )
