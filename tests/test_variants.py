@@ -125,6 +125,8 @@ def test_no_startup_probe_gives_only_the_new_release_a_warm_up_liveness_cannot_w
     liveness = container(rolled_to)["livenessProbe"]
     tolerated = liveness["periodSeconds"] * liveness["failureThreshold"]
     assert load_settings(environment(rolled_to)).startup_delay > tolerated
+    # So the lesson waits for Kubernetes' progress deadline instead of a completed rollout.
+    assert not variant.rollout_completes
 
 
 def test_shared_probe_asks_liveness_what_readiness_asks():

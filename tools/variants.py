@@ -37,6 +37,8 @@ class Variant:
     # Applied to the release a rollout goes to, not to the one it starts from, so that the
     # starting pods come up as usual.
     rolled_to_patch: tuple[dict, ...] = ()
+    # False where the lesson is that the rollout gets stuck (Kubernetes' progress deadline).
+    rollout_completes: bool = True
 
 
 def remove(path: str) -> dict:
@@ -88,6 +90,7 @@ VARIANTS = (
         "liveness kills a slow warm-up again and again: the rollout never completes",
         (remove(f"{CONTAINER}/startupProbe"),),
         rolled_to_patch=(environment("STARTUP_DELAY", str(LONG_WARM_UP_S)),),
+        rollout_completes=False,
     ),
     Variant(
         "shared-probe",
