@@ -232,15 +232,24 @@ drills: ## All drills, one table (the drain drill where two nodes run pods)
 baseline: ## The same traffic with nothing happening (60 s, or DURATION=s): the noise floor
 	$(call drill,baseline $(if $(DURATION),--seconds $(DURATION)))
 
-# $(call drill,ARGS): python -m tools.scenarios ARGS on the current cluster, with all three images.
+# $(call drill,ARGS[,TARGETS]): python -m tools.scenarios ARGS on the current cluster, with all
+# three images (and TARGETS, e.g. load, made once they are built).
 define drill
 	$(NEED_PYTHON)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
-	@$(MAKE) --no-print-directory build-v1 build-v2 build-v3
+	@$(MAKE) --no-print-directory build-v1 build-v2 build-v3 $(2)
 	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$@.json --svg $(RESULTS)/$@.svg $(SCENARIO_ARGS) $(1)
 endef
+
+##@ The lesson: what each line of the safe Deployment buys
+
+# The lesson applies its variants itself (not through make deploy-*), so the images are loaded
+# into kind first.
+.PHONY: lesson
+lesson: ## Safe minus one protection at a time, each rolled v1 -> v2 (ROLLOUTS=n each, VARIANT=name)
+	$(call drill,lesson --image $(IMAGE) $(if $(ROLLOUTS),--rollouts $(ROLLOUTS)) $(foreach v,$(VARIANT),--variant $(v)),load)
 
 ##@ Measuring the cluster itself (kind, best with several nodes)
 

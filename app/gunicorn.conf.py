@@ -28,6 +28,7 @@ threads = settings.threads
 keepalive = settings.keepalive
 # Bounded drain on SIGTERM: in-flight requests get this long to finish. It stays below
 # Kubernetes' default 30 s grace period, so the kubelet never has to SIGKILL a draining app.
+# 0 means no drain: gunicorn's Arbiter.stop() then SIGKILLs the workers right after SIGTERM.
 graceful_timeout = settings.graceful_timeout
 accesslog = "-"
 # Workers' heartbeat files on tmpfs: works with a read-only root filesystem and never stalls

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+K8S = ROOT / "k8s"
 
 
 def free_port() -> int:
@@ -55,6 +56,32 @@ def run_module(module: str, *args: str, timeout: float = 30) -> subprocess.Compl
         text=True,
         timeout=timeout,
     )
+
+
+def load_manifest(name: str) -> dict:
+    return yaml.safe_load((K8S / name).read_text())
+
+
+def container(deployment: dict) -> dict:
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def differences(a, b, path: str = "") -> set[str]:
+    """Paths (a.b[0].c) where two documents differ; a key only one side has is one path."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        paths = set()
+        for key in a.keys() | b.keys():
+            child = f"{path}.{key}" if path else key
+            paths |= (
+                differences(a.get(key), b.get(key), child) if key in a and key in b else {child}
+            )
+        return paths
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return set().union(
+            *(differences(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b, strict=True)))
+        )
+    return set() if a == b else {path}
 
 
 @dataclass

@@ -36,6 +36,10 @@ def test_a_failing_command_names_itself_and_its_last_line():
         run_checked(["sh", "-c", "echo boom >&2; exit 3"])
 
 
+def test_a_command_reads_what_it_is_given_on_stdin():
+    assert run_checked(["cat"], stdin="kind: Deployment\n") == "kind: Deployment"
+
+
 def test_a_command_that_hangs_is_stopped():
     with pytest.raises(ClusterError, match="did not finish in 0 s"):
         run(["sleep", "5"], timeout=0.2)

@@ -46,7 +46,9 @@ def test_values_are_read():
         ("PROBE_PORT", "8080", "a port other than PORT (8080)"),
         ("WEB_CONCURRENCY", "0", "a whole number from 1 to 64"),
         ("GUNICORN_THREADS", "many", "a whole number from 1 to 256"),
-        ("GRACEFUL_TIMEOUT", "1.5", "a whole number from 1 to 3600"),
+        ("GRACEFUL_TIMEOUT", "1.5", "a whole number from 0 to 3600"),
+        ("GRACEFUL_TIMEOUT", "-1", "a whole number from 0 to 3600"),
+        ("GRACEFUL_TIMEOUT", "3601", "a whole number from 0 to 3600"),
         ("GUNICORN_KEEPALIVE", "-1", "a whole number from 0 to 300"),
         ("BROKEN", "maybe", "true or false"),
         ("APP_VERSION", "", "1 to 32 letters"),
@@ -60,6 +62,10 @@ def test_bad_value_names_variable_value_and_expectation(name, value, expected):
     assert message.startswith(f"invalid {name}={value!r}: expected ")
     assert expected in message
     assert "\n" not in message
+
+
+def test_graceful_timeout_zero_means_no_drain_and_is_accepted():
+    assert load_settings({"GRACEFUL_TIMEOUT": "0"}).graceful_timeout == 0
 
 
 @pytest.mark.parametrize("host", ["::", "::1", "0.0.0.0", "127.0.0.1", "fd00::5"])

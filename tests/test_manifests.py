@@ -3,12 +3,9 @@
 import difflib
 
 import pytest
-import yaml
 
 from app.config import load_settings
-from tests.helpers import ROOT, safe_pre_stop_s
-
-K8S = ROOT / "k8s"
+from tests.helpers import K8S, ROOT, container, differences, load_manifest, safe_pre_stop_s
 
 # Everything the safe Deployment adds to the naive one: the lesson, and nothing else.
 LESSON = {
@@ -28,40 +25,14 @@ LESSON = {
 }
 
 
-def load(name: str) -> dict:
-    return yaml.safe_load((K8S / name).read_text())
-
-
-def differences(a, b, path: str = "") -> set[str]:
-    """Paths (a.b[0].c) where two documents differ; a key only one side has is one path."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        paths = set()
-        for key in a.keys() | b.keys():
-            child = f"{path}.{key}" if path else key
-            paths |= (
-                differences(a.get(key), b.get(key), child) if key in a and key in b else {child}
-            )
-        return paths
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return set().union(
-            *(differences(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b, strict=True)))
-        )
-    return set() if a == b else {path}
-
-
 @pytest.fixture(scope="module")
 def naive():
-    return load("naive.yaml")
+    return load_manifest("naive.yaml")
 
 
 @pytest.fixture(scope="module")
 def safe():
-    return load("safe.yaml")
-
-
-def container(deployment: dict) -> dict:
-    (only,) = deployment["spec"]["template"]["spec"]["containers"]
-    return only
+    return load_manifest("safe.yaml")
 
 
 def test_naive_and_safe_differ_only_where_the_lesson_says(naive, safe):
@@ -78,7 +49,7 @@ def test_the_readmes_diff_is_the_diff_of_the_files():
 
 @pytest.mark.parametrize("name", ["naive.yaml", "safe.yaml"])
 def test_both_deployments_share_name_selector_and_local_image(name):
-    deployment = load(name)
+    deployment = load_manifest(name)
     assert (deployment["apiVersion"], deployment["kind"]) == ("apps/v1", "Deployment")
     assert deployment["metadata"]["name"] == "myapp"
     assert deployment["spec"]["replicas"] == 3
@@ -144,7 +115,7 @@ def test_safe_runs_restricted(safe):
 
 
 def test_service_is_a_fixed_node_port_to_the_named_container_port():
-    service = load("service.yaml")
+    service = load_manifest("service.yaml")
     assert service["spec"]["type"] == "NodePort"
     assert service["spec"]["selector"] == {"app": "myapp"}
     (port,) = service["spec"]["ports"]
@@ -152,7 +123,7 @@ def test_service_is_a_fixed_node_port_to_the_named_container_port():
 
 
 def test_kind_maps_the_node_port_to_localhost():
-    (node,) = load("kind-config.yaml")["nodes"]
+    (node,) = load_manifest("kind-config.yaml")["nodes"]
     (mapping,) = node["extraPortMappings"]
     assert mapping == {
         "containerPort": 30080,

@@ -16,6 +16,9 @@ from tools.scenarios import lesson, promise
         ["--rate", "0", "demo"],
         ["baseline", "--seconds", "0"],
         ["baseline", "--seconds", "nan"],
+        ["lesson"],  # --image is required: the Makefile's IMAGE is the one default
+        ["lesson", "--image", "myapp", "--rollouts", "0"],
+        ["lesson", "--image", "myapp", "--variant", "no-such-variant"],
     ],
 )
 def test_bad_arguments_are_one_line(args):

@@ -212,6 +212,36 @@ def test_sigterm_refuses_new_connections_at_once_and_lets_the_one_in_flight_fini
     assert server.logged("Shutting down: Master")
 
 
+@pytest.mark.parametrize(
+    ("env", "outcome"),
+    [({}, "answered 200"), ({"GRACEFUL_TIMEOUT": "0"}, "dropped")],
+    ids=["default", "graceful-timeout-0"],
+)
+def test_a_request_in_flight_at_sigterm_finishes_unless_graceful_timeout_is_0(
+    start_gunicorn, env, outcome
+):
+    server = start_gunicorn(**env)
+    assert poll(server.answers, timeout=15), server.lines
+    results = {}
+
+    def slow_request() -> None:
+        try:
+            results["slow"] = f"answered {server.get('/delay/3')[0]}"
+        except ConnectionError:  # closed or reset without an answer
+            results["slow"] = "dropped"
+
+    slow = threading.Thread(target=slow_request)
+    slow.start()
+    assert poll(lambda: server.logged("slow request: answering in 3s"), timeout=10)
+    assert "slow" not in results  # still in flight when the signal is sent
+
+    server.process.send_signal(signal.SIGTERM)
+    slow.join(timeout=15)
+
+    assert results["slow"] == outcome
+    assert server.exit_code(timeout=25) == 0
+
+
 def test_default_host_serves_ipv4_and_ipv6(start_gunicorn):
     server = start_gunicorn(HOST="")
     assert poll(server.answers, timeout=15), server.lines

@@ -31,10 +31,18 @@ class ClusterError(Exception):
     """The cluster could not be brought into a scenario's starting state; one line."""
 
 
-def run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], timeout: float = 600, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+            command,
+            cwd=ROOT,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except FileNotFoundError:
         raise ClusterError(f"{command[0]} not found: install it, or see the README") from None
@@ -49,8 +57,8 @@ def last_line(result: subprocess.CompletedProcess[str]) -> str:
     return own[-1] if own else f"exit status {result.returncode}"
 
 
-def run_checked(command: list[str], timeout: float = 600) -> str:
-    result = run(command, timeout)
+def run_checked(command: list[str], timeout: float = 600, stdin: str | None = None) -> str:
+    result = run(command, timeout, stdin)
     if result.returncode != 0:
         raise ClusterError(f"{' '.join(command)} failed: {last_line(result)}")
     return result.stdout.strip()
@@ -61,8 +69,13 @@ def make(target: str, **variables: str) -> subprocess.CompletedProcess[str]:
     return run(["make", "--no-print-directory", target, *assignments])
 
 
-def kubectl(*args: str) -> str:
-    return run_checked([KUBECTL, *args], timeout=KUBECTL_TIMEOUT)
+def kubectl(*args: str, stdin: str | None = None) -> str:
+    return run_checked([KUBECTL, *args], timeout=KUBECTL_TIMEOUT, stdin=stdin)
+
+
+def apply(manifest: str) -> None:
+    """`kubectl apply -f -`: a manifest made on the fly (a lesson variant), not a file."""
+    kubectl("apply", "-f", "-", stdin=manifest)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -133,6 +146,15 @@ def busiest_node() -> tuple[str, int]:
     return busiest, running[busiest]
 
 
+def restarts() -> int:
+    """Container restarts, summed over every pod of myapp there is now."""
+    return sum(
+        status["restartCount"]
+        for pod in pods()
+        for status in pod.get("status", {}).get("containerStatuses", [])
+    )
+
+
 def restarted(name: str, restarts_before: int) -> bool:
     pod = json.loads(kubectl("get", "pod", name, "-o", "json"))
     statuses = pod["status"].get("containerStatuses", [])
@@ -163,7 +185,19 @@ def start_from(variant: str, version: str, traffic: TrafficOptions) -> None:
     result = deploy(variant, version)
     if result.returncode != 0:
         raise ClusterError(f"make deploy-{variant} VERSION={version}: {last_line(result)}")
-    wait_for(settled, SETTLE_TIMEOUT, f"{REPLICAS} ready pods of {variant} v{version}")
+    wait_until_serving(version, traffic, f"{variant} v{version}")
+
+
+def start_from_manifest(manifest: str, version: str, traffic: TrafficOptions, what: str) -> None:
+    """start_from() for a Deployment made on the fly (a lesson variant), under the same Service."""
+    kubectl("apply", "-f", "k8s/service.yaml")
+    apply(manifest)
+    wait_until_serving(version, traffic, what)
+
+
+def wait_until_serving(version: str, traffic: TrafficOptions, what: str) -> None:
+    """Every pod ready and serving `version`, nothing terminating; `what` names the deployment."""
+    wait_for(settled, SETTLE_TIMEOUT, f"{REPLICAS} ready pods of {what}")
     # A naive pod is "ready" while it still warms up: wait until every pod really answers.
     wait_for(lambda: serves_only(traffic, version), SETTLE_TIMEOUT, f"all pods to serve v{version}")
 

@@ -9,6 +9,9 @@ Usage:
                                                  #   crash, scale, drain (two worker nodes)
     python3 -m tools.scenarios drills            # all drills, one table (drain: two workers)
     python3 -m tools.scenarios baseline          # 60 s of the same traffic with nothing happening
+    python3 -m tools.scenarios lesson --image myapp [--rollouts N] [--variant NAME...]
+                                                 # safe minus one protection at a time, each
+                                                 #   variant rolled v1→v2 N times
 
 Options: --url URL, --concurrency N, --rate R, --keepalive, --timeout S (defaults in
 tools/defaults.py), --json FILE (results), --svg FILE (a picture of the runs), --quiet (no
@@ -20,6 +23,7 @@ the lesson says it must), 1 otherwise, 2 on bad usage or when the cluster cannot
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -36,6 +40,7 @@ from tools.cli_options import (
 from tools.measuring import Notes, Setup, measure, run_make_action
 from tools.results import Expectation, Result, table, verdicts
 from tools.traffic import TrafficError
+from tools.variants import VARIANTS, Variant, render
 
 
 def lesson(variant: str) -> Expectation:
@@ -268,6 +273,54 @@ def baseline(seconds: float, setup: Setup) -> list[Result]:
     ]
 
 
+# --------------------------------------------------------------------------- the lesson
+
+# Longer than safe.yaml's 120 s progress deadline: a stuck rollout is reported by Kubernetes
+# ("exceeded its progress deadline"), not cut short by kubectl's own timeout.
+STUCK_ROLLOUT_TIMEOUT_S = 180
+
+
+def variant_rollout(variant: Variant, number: int, image: str, setup: Setup) -> Result:
+    """The variant serving v1, then rolled to v2 under watched traffic."""
+    cluster.start_from_manifest(
+        render(variant, f"{image}:1"), "1", setup.traffic, f"{variant.name} v1"
+    )
+
+    def roll(notes: Notes) -> None:
+        notes.add(f"kubectl apply: {variant.name} with {image}:2")
+        cluster.apply(render(variant, f"{image}:2", rolled_to=True))
+        if not variant.rollout_completes:
+            status = cluster.run(
+                [cluster.KUBECTL, "rollout", "status", "deployment/myapp",
+                 f"--timeout={STUCK_ROLLOUT_TIMEOUT_S}s"]
+            )  # fmt: skip
+            notes.add(
+                f"kubectl rollout status: exit {status.returncode}: {cluster.last_line(status)}"
+            )
+
+    result = measure(
+        f"{variant.name} #{number}",
+        variant.name,
+        roll,
+        setup,
+        expectation=Expectation.REPORT_ONLY,
+        end_version="2" if variant.rollout_completes else None,
+        # A stuck rollout keeps its never-ready new pod beside the old ones: nothing settles.
+        settles=variant.rollout_completes,
+    )
+    # Counted on the pods there are now: the new ones, or the stuck one beside the old.
+    restarts = f"container restarts: {cluster.restarts()}"
+    return dataclasses.replace(result, events=[*result.events, restarts])
+
+
+def lesson_rollouts(chosen: list[Variant], rollouts: int, image: str, setup: Setup) -> list[Result]:
+    return [
+        variant_rollout(variant, number, image, setup)
+        for variant in chosen
+        for number in range(1, rollouts + 1)
+    ]
+
+
 # --------------------------------------------------------------------------- the CLI
 
 
@@ -290,6 +343,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=60.0,
         help="how long to measure (default %(default)g)",
     )
+    take_away = commands.add_parser("lesson", help="safe minus one protection at a time")
+    take_away.add_argument(
+        "--image", required=True, help="the images' name, without its tag (the Makefile's IMAGE)"
+    )
+    take_away.add_argument(
+        "--rollouts",
+        type=number_type(int, lambda v: 1 <= v <= 100, "from 1 to 100"),
+        default=1,
+        help="v1→v2 rollouts per variant (default %(default)s)",
+    )
+    take_away.add_argument(
+        "--variant",
+        dest="variants",
+        action="append",
+        choices=[variant.name for variant in VARIANTS],
+        help="only this variant (repeatable; default: all, in the table's order)",
+    )
     return parser.parse_args(argv)
 
 
@@ -300,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             results = demo(setup)
             title = "Rolling myapp from v1 to v2 and back: naive vs safe"
+        elif args.command == "lesson":
+            chosen = [v for v in VARIANTS if not args.variants or v.name in args.variants]
+            results = lesson_rollouts(chosen, args.rollouts, args.image, setup)
+            title = "Safe minus one protection at a time: what each one buys"
         elif args.command == "baseline":
             results = baseline(args.seconds, setup)
             title = "Steady traffic, nothing happening: the noise floor"

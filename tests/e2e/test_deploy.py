@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
+
 from tools import cluster as commands
+from tools.variants import VARIANTS, render
 
 
 def deployment() -> dict:
@@ -26,6 +29,13 @@ def test_manifests_pass_server_side_dry_run(cluster):
     manifests = ["k8s/service.yaml", "k8s/naive.yaml", "k8s/safe.yaml"]
     for manifest in manifests + (["k8s/pdb.yaml"] if serves_policy_v1() else []):
         commands.kubectl("apply", "--dry-run=server", "-f", manifest)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_lesson_variants_pass_server_side_dry_run(cluster, variant):
+    for rolled_to in (False, True):
+        manifest = render(variant, "myapp:2", rolled_to=rolled_to)
+        commands.kubectl("apply", "--dry-run=server", "-f", "-", stdin=manifest)
 
 
 def test_switching_variants_keeps_the_service_and_drops_the_other_variants_fields(cluster):
