@@ -248,8 +248,8 @@ endef
 # The lesson applies its variants itself (not through make deploy-*), so the images are loaded
 # into kind first.
 .PHONY: lesson
-lesson: ## Safe minus one protection at a time, each rolled v1 -> v2 (ROLLOUTS=n each, VARIANT=name)
-	$(call drill,lesson --image $(IMAGE) $(if $(ROLLOUTS),--rollouts $(ROLLOUTS)) $(foreach v,$(VARIANT),--variant $(v)),load)
+lesson: ## Safe minus one protection at a time, each rolled from v1 (ROLLOUTS=n each, VARIANT=name, SLOW=s)
+	$(call drill,lesson --image $(IMAGE) $(if $(ROLLOUTS),--rollouts $(ROLLOUTS)) $(if $(SLOW),--slow $(SLOW)) $(foreach v,$(VARIANT),--variant $(v)),load)
 
 ##@ Measuring the cluster itself (kind, best with several nodes)
 

@@ -90,3 +90,10 @@ def test_json_form_keeps_the_expectation_and_the_summary(expectation, json_value
     assert data["expect_failures"] is json_value
     assert data["summary"]["failed"] == 1
     assert data["action_window"] == [3.0, 40.0]
+
+
+def test_json_form_has_what_the_lesson_counts():
+    plain = result("r", 0, Expectation.REPORT_ONLY)
+    assert (plain.as_dict()["restarts"], plain.as_dict()["rollout_completed"]) == (None, None)
+    counted = dataclasses.replace(plain, restarts=3, rollout_completed=False)
+    assert (counted.as_dict()["restarts"], counted.as_dict()["rollout_completed"]) == (3, False)

@@ -4,7 +4,7 @@ import pytest
 
 from tests.helpers import run_module
 from tools.results import Expectation
-from tools.scenarios import lesson, promise
+from tools.scenarios import promise, release_lesson
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,8 @@ from tools.scenarios import lesson, promise
         ["lesson"],  # --image is required: the Makefile's IMAGE is the one default
         ["lesson", "--image", "myapp", "--rollouts", "0"],
         ["lesson", "--image", "myapp", "--variant", "no-such-variant"],
+        ["lesson", "--image", "myapp", "--slow", "0"],
+        ["lesson", "--image", "myapp", "--slow", "11"],
     ],
 )
 def test_bad_arguments_are_one_line(args):
@@ -35,5 +37,5 @@ def test_the_drills_promise_holds_safe_to_zero_and_reports_naive():
 
 
 def test_a_releases_lesson_is_naive_fails_and_safe_loses_nothing():
-    assert lesson("naive") is Expectation.FAILURES
-    assert lesson("safe") is Expectation.NO_FAILURES
+    assert release_lesson("naive") is Expectation.FAILURES
+    assert release_lesson("safe") is Expectation.NO_FAILURES

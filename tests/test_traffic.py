@@ -232,3 +232,10 @@ def test_waiting_counts_requests_sent_and_not_answered_yet(silent_url: str) -> N
         wait_until(lambda: w.waiting(sent_before=60) == 2, "both loops to wait for an answer")
         assert w.waiting(sent_before=0) == 0  # nothing was sent before the watcher started
         assert w.outcomes() == []
+
+
+def test_asking_delay_keeps_the_server_and_adds_the_delay_to_the_timeout() -> None:
+    slow = TrafficOptions("http://127.0.0.1:30080/anything", timeout=5.0).asking_delay(10)
+    assert (slow.url, slow.timeout) == ("http://127.0.0.1:30080/delay/10", 15.0)
+    ipv6 = TrafficOptions("http://[::1]:8080/").asking_delay(2.5)
+    assert (ipv6.target.host, ipv6.target.port, ipv6.target.path) == ("::1", 8080, "/delay/2.5")

@@ -10,7 +10,17 @@ import pytest
 from app.config import load_settings
 from tests.helpers import container, differences, load_manifest
 from tools import cluster
-from tools.variants import CONTAINER, VARIANTS, Variant, remove, render
+from tools.lesson import by_name
+from tools.variants import (
+    BROKEN_RELEASE,
+    CONTAINER,
+    CONTROL,
+    NEXT_RELEASE,
+    VARIANTS,
+    Variant,
+    remove,
+    render,
+)
 
 EACH_VARIANT = pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 BOTH_RELEASES = pytest.mark.parametrize("rolled_to", [False, True], ids=["from", "to"])
@@ -26,8 +36,10 @@ def kubectl_that_reaches_no_cluster(require):
         yield
 
 
-def rendered(variant: Variant, image: str = "myapp:1", rolled_to: bool = False) -> dict:
-    return json.loads(render(variant, image, rolled_to=rolled_to))
+def rendered(
+    variant: Variant, image: str = "myapp:1", rolled_to: bool = False, warm_up_s=None
+) -> dict:
+    return json.loads(render(variant, image, rolled_to=rolled_to, warm_up_s=warm_up_s))
 
 
 def dotted(pointer: str) -> str:
@@ -89,11 +101,6 @@ def test_every_variant_is_a_valid_deployment(variant, rolled_to):
     )
 
 
-def by_name(name: str) -> Variant:
-    (variant,) = (v for v in VARIANTS if v.name == name)
-    return variant
-
-
 @pytest.mark.parametrize(
     ("name", "field"),
     [
@@ -148,3 +155,30 @@ def test_a_patch_that_no_longer_fits_safe_yaml_is_one_line():
     assert message.startswith("kubectl patch --local")
     assert "noSuchField" in message.split(" failed: ", 1)[1]
     assert "\n" not in message
+
+
+def test_the_control_is_safe_yaml_as_it_is(safe):
+    assert differences(safe, rendered(CONTROL)) == set()
+
+
+def test_only_no_readiness_rolls_to_the_broken_release():
+    # Its one lesson needs a release that cannot serve: with myapp:2 the startup probe alone
+    # keeps the warming pods out of the Service.
+    releases = {variant.name: variant.release for variant in VARIANTS}
+    assert releases.pop("no-readiness") == BROKEN_RELEASE
+    assert set(releases.values()) == {NEXT_RELEASE}
+
+
+@pytest.mark.parametrize("variant", [CONTROL, by_name("no-graceful")], ids=lambda v: v.name)
+def test_a_shorter_warm_up_changes_only_the_rolled_to_release(variant):
+    shorter = rendered(variant, rolled_to=True, warm_up_s=2)
+    assert environment(shorter) == {**environment(rendered(variant)), "STARTUP_DELAY": "2"}
+    assert differences(rendered(variant, rolled_to=True), shorter) == {
+        "spec.template.spec.containers[0].env"
+    }
+    assert environment(rendered(variant, warm_up_s=2)) == environment(rendered(variant))
+
+
+def test_a_variant_whose_lesson_is_the_warm_up_keeps_its_own():
+    variant = by_name("no-startup-probe")
+    assert rendered(variant, rolled_to=True, warm_up_s=2) == rendered(variant, rolled_to=True)

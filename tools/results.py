@@ -39,6 +39,10 @@ class Result:
     events: list[str] = field(default_factory=list)
     # Failures that ended before the action began: the cluster's noise, not the lesson's.
     failed_before_action: int = 0
+    # Where a scenario counts them (the lesson): container restarts on the pods there are at
+    # the end, and whether the rollout completed.
+    restarts: int | None = None
+    rollout_completed: bool | None = None
 
     @property
     def met_expectation(self) -> bool:
@@ -55,6 +59,8 @@ class Result:
             "met_expectation": self.met_expectation,
             "events": self.events,
             "failed_before_action": self.failed_before_action,
+            "restarts": self.restarts,
+            "rollout_completed": self.rollout_completed,
             "summary": self.summary.as_dict(),
         }
 

@@ -10,8 +10,9 @@ Usage:
     python3 -m tools.scenarios drills            # all drills, one table (drain: two workers)
     python3 -m tools.scenarios baseline          # 60 s of the same traffic with nothing happening
     python3 -m tools.scenarios lesson --image myapp [--rollouts N] [--variant NAME...]
-                                                 # safe minus one protection at a time, each
-                                                 #   variant rolled v1→v2 N times
+                                   [--slow S]    # safe minus one protection at a time, each
+                                                 #   variant rolled from v1 N times; --slow:
+                                                 #   every request takes S seconds
 
 Options: --url URL, --concurrency N, --rate R, --keepalive, --timeout S (defaults in
 tools/defaults.py), --json FILE (results), --svg FILE (a picture of the runs), --quiet (no
@@ -23,14 +24,13 @@ the lesson says it must), 1 otherwise, 2 on bad usage or when the cluster cannot
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import chart, cluster, defaults
+from tools import chart, cluster, defaults, lesson
 from tools.cli_options import (
     OneLineArgumentParser,
     add_traffic_arguments,
@@ -40,10 +40,9 @@ from tools.cli_options import (
 from tools.measuring import Notes, Setup, measure, run_make_action
 from tools.results import Expectation, Result, table, verdicts
 from tools.traffic import TrafficError
-from tools.variants import VARIANTS, Variant, render
 
 
-def lesson(variant: str) -> Expectation:
+def release_lesson(variant: str) -> Expectation:
     """The workshop's lesson for a release: naive loses requests, safe loses none."""
     return Expectation.FAILURES if variant == "naive" else Expectation.NO_FAILURES
 
@@ -67,7 +66,7 @@ def rollout(variant: str, old: str, new: str, setup: Setup) -> Result:
         variant,
         roll,
         setup,
-        expectation=lesson(variant),
+        expectation=release_lesson(variant),
         end_version=new,
     )
 
@@ -106,7 +105,7 @@ def drill_broken(variant: str, setup: Setup) -> list[Result]:
         variant,
         roll_to_broken,
         setup,
-        expectation=lesson(variant),
+        expectation=release_lesson(variant),
         end_version=None,
         # Naive serves the broken pods from now on: there is no recovery to wait for.
         recovery_timeout=5.0 if variant == "naive" else 180.0,
@@ -273,54 +272,6 @@ def baseline(seconds: float, setup: Setup) -> list[Result]:
     ]
 
 
-# --------------------------------------------------------------------------- the lesson
-
-# Longer than safe.yaml's 120 s progress deadline: a stuck rollout is reported by Kubernetes
-# ("exceeded its progress deadline"), not cut short by kubectl's own timeout.
-STUCK_ROLLOUT_TIMEOUT_S = 180
-
-
-def variant_rollout(variant: Variant, number: int, image: str, setup: Setup) -> Result:
-    """The variant serving v1, then rolled to v2 under watched traffic."""
-    cluster.start_from_manifest(
-        render(variant, f"{image}:1"), "1", setup.traffic, f"{variant.name} v1"
-    )
-
-    def roll(notes: Notes) -> None:
-        notes.add(f"kubectl apply: {variant.name} with {image}:2")
-        cluster.apply(render(variant, f"{image}:2", rolled_to=True))
-        if not variant.rollout_completes:
-            status = cluster.run(
-                [cluster.KUBECTL, "rollout", "status", "deployment/myapp",
-                 f"--timeout={STUCK_ROLLOUT_TIMEOUT_S}s"]
-            )  # fmt: skip
-            notes.add(
-                f"kubectl rollout status: exit {status.returncode}: {cluster.last_line(status)}"
-            )
-
-    result = measure(
-        f"{variant.name} #{number}",
-        variant.name,
-        roll,
-        setup,
-        expectation=Expectation.REPORT_ONLY,
-        end_version="2" if variant.rollout_completes else None,
-        # A stuck rollout keeps its never-ready new pod beside the old ones: nothing settles.
-        settles=variant.rollout_completes,
-    )
-    # Counted on the pods there are now: the new ones, or the stuck one beside the old.
-    restarts = f"container restarts: {cluster.restarts()}"
-    return dataclasses.replace(result, events=[*result.events, restarts])
-
-
-def lesson_rollouts(chosen: list[Variant], rollouts: int, image: str, setup: Setup) -> list[Result]:
-    return [
-        variant_rollout(variant, number, image, setup)
-        for variant in chosen
-        for number in range(1, rollouts + 1)
-    ]
-
-
 # --------------------------------------------------------------------------- the CLI
 
 
@@ -354,11 +305,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="v1→v2 rollouts per variant (default %(default)s)",
     )
     take_away.add_argument(
+        "--slow",
+        type=number_type(
+            float,
+            lambda v: 0 < v <= lesson.MAX_SLOW_S,
+            f"greater than 0 and at most {lesson.MAX_SLOW_S:g} (the app's /delay limit)",
+        ),
+        help="every request asks /delay/SLOW: requests in flight when pods stop (--keepalive"
+        " keeps them coming to a stopping pod)",
+    )
+    take_away.add_argument(
         "--variant",
         dest="variants",
         action="append",
-        choices=[variant.name for variant in VARIANTS],
-        help="only this variant (repeatable; default: all, in the table's order)",
+        choices=[variant.name for variant in lesson.EVERY_VARIANT],
+        help="only this variant (repeatable; default: safe as it is, then each variant)",
     )
     return parser.parse_args(argv)
 
@@ -371,8 +332,10 @@ def main(argv: list[str] | None = None) -> int:
             results = demo(setup)
             title = "Rolling myapp from v1 to v2 and back: naive vs safe"
         elif args.command == "lesson":
-            chosen = [v for v in VARIANTS if not args.variants or v.name in args.variants]
-            results = lesson_rollouts(chosen, args.rollouts, args.image, setup)
+            chosen = [
+                v for v in lesson.EVERY_VARIANT if not args.variants or v.name in args.variants
+            ]
+            results = lesson.rollouts(chosen, args.rollouts, args.image, setup, args.slow)
             title = "Safe minus one protection at a time: what each one buys"
         elif args.command == "baseline":
             results = baseline(args.seconds, setup)
@@ -389,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
     print(f"\n{title}\n\n{table(results)}\n")
+    if args.command == "lesson":
+        print(f"Per variant:\n\n{lesson.table(results)}\n")
     print("\n".join(verdicts(results)))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@ request recorded as an Outcome, every failure sorted into a kind and never retri
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import math
 import socket
@@ -75,6 +76,17 @@ class TrafficOptions:
     @property
     def target(self) -> Target:
         return parse_url(self.url)
+
+    def asking_delay(self, seconds: float) -> TrafficOptions:
+        """The same traffic, every request asking the app's /delay/<seconds> on the same server,
+        with that much more time before it counts as failed."""
+        target = self.target
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        return dataclasses.replace(
+            self,
+            url=f"http://{host}:{target.port}/delay/{seconds:g}",
+            timeout=self.timeout + seconds,
+        )
 
 
 _RESET_ERRORS = (

@@ -25,6 +25,10 @@ SHORT_GRACE_S = 5
 # within about 30 s. myapp:2's own 20 s warm-up may or may not slip in before the third failure;
 # 60 s never does, and it is the warm-up safe.yaml's startup probe is sized for.
 LONG_WARM_UP_S = 60
+# The release a variant rolls to: myapp:2, or myapp:3, the drills' broken release (/ answers
+# 500, /ready never succeeds, /healthz does: only readiness can tell it cannot serve).
+NEXT_RELEASE = "2"
+BROKEN_RELEASE = "3"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Variant:
     rolled_to_patch: tuple[dict, ...] = ()
     # False where the lesson is that the rollout gets stuck (Kubernetes' progress deadline).
     rollout_completes: bool = True
+    release: str = NEXT_RELEASE
 
 
 def remove(path: str) -> dict:
@@ -58,13 +63,23 @@ def environment(name: str, value: str) -> dict:
     return {"op": "add", "path": f"{CONTAINER}/env", "value": [{"name": name, "value": value}]}
 
 
+def with_environment(operations: list[dict], name: str, value: str) -> list[dict]:
+    """`operations`, then one more environment variable, whether or not they set any."""
+    if any(operation["path"] == f"{CONTAINER}/env" for operation in operations):
+        variable = {"name": name, "value": value}
+        return [*operations, {"op": "add", "path": f"{CONTAINER}/env/-", "value": variable}]
+    return [*operations, environment(name, value)]
+
+
 VARIANTS = (
+    # Rolled to the broken release: with myapp:2 it loses nothing, because the startup probe
+    # also keeps a warming pod out of the Service (measured; README, "The lesson").
     Variant(
         "no-readiness",
-        "readiness probe",
-        "only readiness keeps a pod that cannot serve out of the Service"
-        " (the startup probe still covers the warm-up)",
+        "readiness probe (rolled to the broken myapp:3)",
+        "without readiness a release that cannot serve passes as ready and replaces every pod",
         (remove(f"{CONTAINER}/readinessProbe"),),
+        release=BROKEN_RELEASE,
     ),
     Variant(
         "no-prestop",
@@ -111,15 +126,26 @@ VARIANTS = (
 )
 
 
-def render(variant: Variant, image: str, *, rolled_to: bool = False) -> str:
+# safe.yaml as it is: the lesson's first row, and the end-to-end tests' control.
+CONTROL = Variant(
+    "safe", "nothing (safe.yaml as it is)", "the control: every protection in place", ()
+)
+
+
+def render(
+    variant: Variant, image: str, *, rolled_to: bool = False, warm_up_s: float | None = None
+) -> str:
     """The variant running `image`, as JSON (which is YAML too) for `kubectl apply -f -`;
-    `rolled_to`: as the release a rollout goes to. Raises ClusterError (one line) when the
-    patch no longer fits safe.yaml."""
+    `rolled_to`: as the release a rollout goes to; `warm_up_s`: that release's STARTUP_DELAY
+    instead of its image's (the end-to-end tests' shortcut), unless the variant changes that
+    release itself. Raises ClusterError (one line) when the patch no longer fits safe.yaml."""
     operations = [
         *variant.patch,
         *(variant.rolled_to_patch if rolled_to else ()),
         replace(f"{CONTAINER}/image", image),
     ]
+    if rolled_to and warm_up_s is not None and not variant.rolled_to_patch:
+        operations = with_environment(operations, "STARTUP_DELAY", f"{warm_up_s:g}")
     return cluster.kubectl(
         "patch",
         "--local",
