@@ -1,0 +1,108 @@
+"""The lesson on a real cluster: each protection taken from safe.yaml costs what its row says.
+
+The rollouts here go to a release that warms up for WARM_UP_S instead of myapp:2's 20 s
+(except where the warm-up is the lesson): what they show happens when old pods stop, and the
+shorter wait keeps CI within its time. `make lesson` measures with the real warm-up.
+"""
+
+import dataclasses
+import json
+import threading
+
+import pytest
+
+from tools import cluster as commands
+from tools import lesson
+from tools.lesson import by_name
+from tools.results import table
+from tools.traffic import TrafficOptions
+from tools.variants import render
+
+IMAGE = "myapp"
+WARM_UP_S = 2
+# Each request takes the longest the app allows; kept-alive, so every loop keeps sending to the
+# pod its connection is on, through the preStop pause, and has a request there when it stops.
+# With 16 loops over 3-4 pods, a stopping pod has about 4 of them (none: (3/4)^16 = 1 %, for
+# all three pods of a rollout: 1e-6).
+SLOW_LOOPS = 16
+# More loops than a worker has threads (4) can land on one worker: a request may first wait
+# for a thread behind another slow one. That is slow, not lost: answered within 3 rounds.
+SLOW_TIMEOUT_S = 3 * lesson.MAX_SLOW_S
+
+
+def test_without_pre_stop_requests_on_new_connections_fail(cluster, setup):
+    result = lesson.rollout(by_name("no-prestop"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
+    # 287 and 250 of about 20,000 per rollout where measured (README, "The lesson").
+    assert result.summary.failed > 0, table([result])
+    assert result.rollout_completed
+
+
+@pytest.mark.parametrize(
+    ("name", "loses_requests"),
+    [("safe", False), ("no-graceful", True), ("short-grace", True)],
+)
+def test_slow_requests_in_flight_when_a_pod_stops(cluster, setup, name, loses_requests):
+    kept_alive = dataclasses.replace(
+        setup.traffic, keepalive=True, concurrency=SLOW_LOOPS, timeout=SLOW_TIMEOUT_S
+    )
+    result = lesson.rollout(
+        by_name(name),
+        1,
+        IMAGE,
+        dataclasses.replace(setup, traffic=kept_alive),
+        slow_s=lesson.MAX_SLOW_S,
+        warm_up_s=WARM_UP_S,
+    )
+    summary = result.summary
+    # safe: the pause, then the drain lets every slow request finish; no-graceful: SIGTERM
+    # cuts them off; short-grace: the kubelet SIGKILLs the pod 2 s after its cut-short pause.
+    assert (summary.failed > 0) == loses_requests, table([result])
+    assert summary.ok_by_version.get("2", 0) > 0, table([result])
+
+
+def test_without_startup_probe_a_long_warm_up_restarts_and_never_rolls_out(cluster, setup):
+    result = lesson.rollout(by_name("no-startup-probe"), 1, IMAGE, setup)
+    report = table([result])
+    assert result.rollout_completed is False, report
+    assert result.restarts > 0, report
+    assert any("progress deadline" in event for event in result.events), result.events
+    # Meanwhile the old pods served everything.
+    assert result.summary.failed == 0, report
+    assert set(result.summary.ok_by_version) == {"1"}, report
+
+
+def test_without_readiness_a_broken_release_replaces_every_pod(cluster, setup):
+    result = lesson.rollout(by_name("no-readiness"), 1, IMAGE, setup)
+    report = table([result])
+    assert result.rollout_completed, report
+    assert result.summary.failures_by_kind.get("http_5xx", 0) > 0, report
+
+
+def fewest_available_while_rolling(name: str, traffic: TrafficOptions) -> int:
+    """The fewest available replicas seen, polling, while the variant rolls from v1 to v2."""
+    variant = by_name(name)
+    commands.start_from_manifest(render(variant, f"{IMAGE}:1"), "1", traffic, f"{name} v1")
+    seen: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            status = json.loads(commands.kubectl("get", "deployment", "myapp", "-o", "json"))
+            seen.append(status["status"].get("availableReplicas", 0))
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        commands.apply(render(variant, f"{IMAGE}:2", rolled_to=True, warm_up_s=WARM_UP_S))
+        commands.wait_for(commands.rolled_out, commands.SETTLE_TIMEOUT, "the rollout")
+    finally:
+        done.set()
+        watcher.join()
+    return min(seen)
+
+
+@pytest.mark.parametrize(("name", "fewest"), [("safe", 3), ("max-unavailable", 2)])
+def test_max_unavailable_takes_a_pod_away_during_the_rollout(cluster, setup, name, fewest):
+    # 3 replicas: Kubernetes' own default (25 %) would round down to 0 unavailable here.
+    assert fewest_available_while_rolling(name, setup.traffic) == fewest
