@@ -7,6 +7,7 @@ import time
 
 from app import probes
 from app.config import ConfigError, load_settings
+from app.worker import hold_stop_signals
 
 try:
     settings = load_settings(os.environ)
@@ -69,6 +70,13 @@ def when_ready(server):
         bind,
         settings.probe_port,
     )
+
+
+def pre_fork(server, worker):
+    # The new worker starts with SIGTERM, SIGINT and SIGQUIT blocked, and unblocks them once its
+    # own handlers are installed (app/worker.py): stopped while it boots, it stops, instead of
+    # ignoring the signal and making the master wait out graceful_timeout.
+    hold_stop_signals()
 
 
 def post_fork(server, worker):

@@ -6,8 +6,18 @@
 - On shutdown the worker stops listening at once, so new connections are refused and go to
   another pod, instead of being accepted by the kernel and reset when the worker exits.
   Requests in flight and kept-alive connections still finish as before.
+- A stop signal (SIGTERM, SIGINT, SIGQUIT) sent to a worker while it boots is held, not lost.
+  A forked worker runs with the master's handlers until its init_signals installs its own,
+  and the master's handler only queues the signal for the master's loop (in the worker's copy
+  of that queue, which nothing reads): a worker the master stopped in that window ignored it
+  and served on, and the master waited its whole graceful_timeout (20 s) for it. So the master
+  blocks them just before it forks a worker (gunicorn.conf.py's pre_fork), unblocks them in
+  itself right after the fork, and the worker unblocks them once its own handlers are in place:
+  one sent meanwhile stays pending and reaches those.
 """
 
+import os
+import signal
 import time
 
 from gunicorn import http
@@ -16,6 +26,21 @@ from gunicorn.workers import gthread
 # A real client sends its request line and headers within milliseconds; 5 s is also how long
 # gthread waits for the first byte before it parks a connection.
 REQUEST_READ_TIMEOUT = 5.0
+
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGQUIT})
+
+
+def hold_stop_signals() -> None:
+    """In the master, right before it forks a worker: the worker starts with them blocked."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def release_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+# The master takes its own stop signals again as soon as the fork has returned.
+os.register_at_fork(after_in_parent=release_stop_signals)
 
 
 class DeadlineReader:
@@ -56,6 +81,11 @@ class Connection(gthread.TConn):
 
 
 class ThreadWorker(gthread.ThreadWorker):
+    def init_signals(self) -> None:
+        super().init_signals()
+        # The worker's own handlers are in place: a stop signal held since the fork arrives now.
+        release_stop_signals()
+
     def accept(self, listener) -> None:
         # gthread's accept, with this module's Connection.
         try:

@@ -17,13 +17,13 @@ from tests.helpers import ROOT, free_port, poll
 class Gunicorn:
     """One gunicorn process; its output lines are collected as they come."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, python_args: tuple[str, ...] = ("-m", "app"), **env: str) -> None:
         self.port = free_port()
         self.probe_port = free_port()
         self.lines: list[str] = []
         self.launched_at = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app"],
+            [sys.executable, *python_args],
             cwd=ROOT,
             env={
                 **os.environ,
@@ -85,8 +85,8 @@ class Gunicorn:
 def start_gunicorn():
     started: list[Gunicorn] = []
 
-    def start(**env: str) -> Gunicorn:
-        server = Gunicorn(**env)
+    def start(python_args: tuple[str, ...] = ("-m", "app"), **env: str) -> Gunicorn:
+        server = Gunicorn(python_args, **env)
         started.append(server)
         return server
 
@@ -146,6 +146,40 @@ def test_sigterm_during_warm_up_stops_at_once(start_gunicorn):
     assert poll(lambda: server.logged("warming up"), timeout=15), server.lines
     server.process.send_signal(signal.SIGTERM)
     assert server.exit_code(timeout=10) == 0
+
+
+# `python -m app`, with the second worker 1 s slow between its fork and its own signal handlers,
+# as a busy machine can make it: the window in which a SIGTERM used to be lost.
+SLOW_SECOND_WORKER = """
+import time
+import app.worker
+from app.__main__ import main
+
+init_process = app.worker.ThreadWorker.init_process
+
+def slow_init_process(worker):
+    if worker.age == 2:
+        time.sleep(1)
+    init_process(worker)
+
+app.worker.ThreadWorker.init_process = slow_init_process
+main()
+"""
+
+
+def test_sigterm_while_a_worker_boots_stops_it_too(start_gunicorn):
+    server = start_gunicorn(("-c", SLOW_SECOND_WORKER))
+    assert poll(server.answers, timeout=15), server.lines
+    # The second worker has been forked, and is still in its slow boot.
+    booting = lambda: sum("Booting worker" in line for line in server.lines) == 2  # noqa: E731
+    assert poll(booting, timeout=5), server.lines
+
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+
+    # Not graceful_timeout (20 s) later: the booting worker got the signal, and stopped.
+    assert server.exit_code(timeout=15) == 0
+    assert time.monotonic() - started < 5, server.lines
 
 
 def slow_client(port: int) -> socket.socket:
