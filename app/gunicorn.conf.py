@@ -88,7 +88,7 @@ def post_fork(server, worker):
 def post_worker_init(worker):
     # Chain onto the worker's SIGTERM handler: /ready answers 503 from the moment shutdown
     # begins, on every connection the worker still serves while it drains.
-    lifecycle = worker.wsgi.extensions["lifecycle"]
+    lifecycle = worker.wsgi.app.extensions["lifecycle"]
     drain = signal.getsignal(signal.SIGTERM)
 
     def begin_shutdown(signum, frame):

@@ -6,6 +6,11 @@
 - On shutdown the worker stops listening at once, so new connections are refused and go to
   another pod, instead of being accepted by the kernel and reset when the worker exits.
   Requests in flight and kept-alive connections still finish as before.
+- A response sent once shutdown has begun closes its connection ("Connection: close"), also
+  for a request that was already in flight at SIGTERM: gthread decides keep-alive when a request
+  begins, so a slow request answered after SIGTERM kept its connection open, the client sent
+  its next request to this stopping pod, and that one could still be running when
+  graceful_timeout ran out (reset; seen with 10 s requests on kept-alive connections).
 - A stop signal (SIGTERM, SIGINT, SIGQUIT) sent to a worker while it boots is held, not lost.
   A forked worker runs with the master's handlers until its init_signals installs its own,
   and the master's handler only queues the signal for the master's loop (in the worker's copy
@@ -80,7 +85,28 @@ class Connection(gthread.TConn):
         super().init()
 
 
+class CloseWhenStopping:
+    """WSGI middleware for gthread: the response closes its connection if the worker has begun
+    to shut down by the time the app starts it (gthread passes its Response's start_response)."""
+
+    def __init__(self, app, worker) -> None:
+        self.app = app
+        self.worker = worker
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            if not self.worker.alive:
+                start_response.__self__.force_close()
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
 class ThreadWorker(gthread.ThreadWorker):
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi = CloseWhenStopping(self.wsgi, self)
+
     def init_signals(self) -> None:
         super().init_signals()
         # The worker's own handlers are in place: a stop signal held since the fork arrives now.

@@ -276,6 +276,25 @@ def test_a_request_in_flight_at_sigterm_finishes_unless_graceful_timeout_is_0(
     assert server.exit_code(timeout=25) == 0
 
 
+def test_a_request_in_flight_at_sigterm_is_answered_with_connection_close(start_gunicorn):
+    # Kept alive, the client would send its next request to this stopping server, where it
+    # could still be running when graceful_timeout runs out.
+    server = start_gunicorn()
+    assert poll(server.answers, timeout=15), server.lines
+    connection = server.connection()
+    connection.request("GET", "/delay/2")
+    assert poll(lambda: server.logged("slow request: answering in 2s"), timeout=10)
+
+    server.process.send_signal(signal.SIGTERM)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+
+    assert response.status == 200
+    assert response.will_close, response.getheader("Connection")
+    assert server.exit_code(timeout=25) == 0
+
+
 def test_default_host_serves_ipv4_and_ipv6(start_gunicorn):
     server = start_gunicorn(HOST="")
     assert poll(server.answers, timeout=15), server.lines
