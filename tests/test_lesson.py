@@ -61,6 +61,10 @@ def test_a_rollout_that_never_completed_says_so_with_its_restarts():
     assert row[-3:-1] == ["never (121 s)", "7"]
 
 
+def test_rollouts_that_took_the_same_whole_seconds_show_one_number():
+    assert lesson.rollout_cell([rollout("x", 0, 68.1), rollout("x", 0, 68.3)]) == "68"
+
+
 def test_some_rollouts_stuck_are_counted_beside_the_others():
     results = [rollout("x", 0, 60.0), rollout("x", 0, 121.0, completed=False)]
     assert lesson.rollout_cell(results) == "60, 1 never"

@@ -102,7 +102,8 @@ def rollout_cell(results: Sequence[Result]) -> str:
     stuck = len(results) - len(done)
     if not done:
         return f"never ({max(r.rollout_seconds for r in results):.0f} s)"
-    span = f"{done[0]:.0f}" if done[0] == done[-1] else f"{done[0]:.0f}-{done[-1]:.0f}"
+    fastest, slowest = f"{done[0]:.0f}", f"{done[-1]:.0f}"
+    span = fastest if fastest == slowest else f"{fastest}-{slowest}"
     return f"{span}, {stuck} never" if stuck else span
 
 
