@@ -90,6 +90,10 @@ def pods() -> list[dict]:
     return json.loads(kubectl("get", "pods", "-l", SELECTOR, "-o", "json"))["items"]
 
 
+def deployment() -> dict:
+    return json.loads(kubectl("get", "deployment", "myapp", "-o", "json"))
+
+
 def is_ready(pod: dict) -> bool:
     conditions = pod.get("status", {}).get("conditions", [])
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
@@ -104,9 +108,9 @@ def first_pod() -> dict:
 
 def rolled_out() -> bool:
     """What `kubectl rollout status` waits for: every replica updated and available."""
-    deployment = json.loads(kubectl("get", "deployment", "myapp", "-o", "json"))
-    wanted, status = deployment["spec"]["replicas"], deployment["status"]
-    return status.get("observedGeneration", 0) >= deployment["metadata"]["generation"] and all(
+    current = deployment()
+    wanted, status = current["spec"]["replicas"], current["status"]
+    return status.get("observedGeneration", 0) >= current["metadata"]["generation"] and all(
         status.get(key, 0) == wanted
         for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
     )

@@ -1,15 +1,9 @@
 """The deploy targets on a real cluster: switching variants and their one-line errors."""
 
-import json
-
 import pytest
 
 from tools import cluster as commands
 from tools.variants import VARIANTS, render
-
-
-def deployment() -> dict:
-    return json.loads(commands.kubectl("get", "deployment", "myapp", "-o", "json"))
 
 
 def service_uid() -> str:
@@ -41,14 +35,14 @@ def test_lesson_variants_pass_server_side_dry_run(cluster, variant):
 def test_switching_variants_keeps_the_service_and_drops_the_other_variants_fields(cluster):
     assert commands.deploy("safe", "1").returncode == 0
     uid = service_uid()
-    spec = deployment()["spec"]
+    spec = commands.deployment()["spec"]
     assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     assert "readinessProbe" in spec["template"]["spec"]["containers"][0]
     # The disruption budget comes with safe where the cluster has policy/v1 (not on 1.20).
     assert has_pdb() == serves_policy_v1()
 
     assert commands.deploy("naive", "1").returncode == 0
-    spec = deployment()["spec"]
+    spec = commands.deployment()["spec"]
     app = spec["template"]["spec"]["containers"][0]
     assert not {"readinessProbe", "livenessProbe", "startupProbe", "lifecycle"} & app.keys()
     # Kubernetes' default strategy again (25 % / 25 %).
