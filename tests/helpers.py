@@ -92,11 +92,17 @@ class AppBehaviour:
     mode: str = "ok"  # ok | ok-close | 404 | 500 | close
     version: str = "1"
     connections: int = 0
+    # Connections the client closed first (its end-of-stream where the next request would be).
+    hung_up_by_client: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count_connection(self) -> None:
         with self.lock:
             self.connections += 1
+
+    def count_hang_up(self) -> None:
+        with self.lock:
+            self.hung_up_by_client += 1
 
 
 class AppHandler(BaseHTTPRequestHandler):
@@ -106,6 +112,11 @@ class AppHandler(BaseHTTPRequestHandler):
     def handle(self) -> None:
         self.server.behaviour.count_connection()
         super().handle()
+
+    def handle_one_request(self) -> None:
+        super().handle_one_request()
+        if not self.raw_requestline:
+            self.server.behaviour.count_hang_up()
 
     def do_GET(self) -> None:
         behaviour = self.server.behaviour

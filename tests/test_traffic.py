@@ -119,6 +119,21 @@ def test_fresh_mode_counts_versions_with_one_connection_per_request(fake_app: Ap
     assert fake_app.connections == summary.requests
 
 
+def test_fresh_mode_hangs_up_first_instead_of_asking_the_server_to(
+    fake_app: AppBehaviour,
+) -> None:
+    # The fake app keeps every connection open until the client closes it, unless the request
+    # says "Connection: close"; so each connection must end with the client's hang-up.
+    summary = watch_briefly(fake_app.url, count=40, concurrency=4)
+
+    assert summary.failed == 0
+    wait_until(
+        lambda: fake_app.hung_up_by_client == fake_app.connections == summary.requests,
+        f"the client to hang up each of {summary.requests} connections"
+        f" (hung up: {fake_app.hung_up_by_client}, connections: {fake_app.connections})",
+    )
+
+
 def test_keepalive_mode_reuses_one_connection_per_loop(fake_app: AppBehaviour) -> None:
     summary = watch_briefly(fake_app.url, count=40, concurrency=2, keepalive=True)
 

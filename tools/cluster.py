@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.traffic import TrafficOptions, send_request
+from tools.traffic import HEADERS, TrafficOptions, send_request
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
@@ -172,7 +172,7 @@ def serves_only(traffic: TrafficOptions, version: str, in_a_row: int = 30) -> bo
     for _ in range(in_a_row):
         connection = http.client.HTTPConnection(target.host, target.port, timeout=traffic.timeout)
         try:
-            response = send_request(connection, target.path, {"Connection": "close"})
+            response = send_request(connection, target.path, HEADERS)
         finally:
             connection.close()
         if response.failure or response.version != version:

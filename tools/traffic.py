@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from tools import defaults
 from tools.summary import Outcome, Summary, summarize
 
-USER_AGENT = "myapp-watch"
+HEADERS = {"User-Agent": "myapp-watch"}
 VERSION_HEADER = "X-App-Version"
 # One thread per loop: far more than a laptop can run, and far more than a rollout needs.
 MAX_CONCURRENCY = 1000
@@ -160,11 +160,6 @@ class Watcher:
     def __init__(self, options: TrafficOptions) -> None:
         self.options = options
         self.target = options.target
-        self._headers = {"User-Agent": USER_AGENT}
-        if not options.keepalive:
-            # Lets the server close first, so the TIME_WAIT sockets of a fast loop pile up on
-            # the server side instead of exhausting the watcher's local ports.
-            self._headers["Connection"] = "close"
         self._outcomes: list[Outcome] = []
         self._outcomes_lock = threading.Lock()
         # When each loop's request now in flight was sent, by thread.
@@ -230,7 +225,7 @@ class Watcher:
         """Any HTTP answer (even a 5xx) counts as reachable; no answer raises TrafficError."""
         conn = self._new_connection()
         try:
-            conn.request("GET", self.target.path, headers={"User-Agent": USER_AGENT})
+            conn.request("GET", self.target.path, headers=HEADERS)
             conn.getresponse().close()
         except Exception as exc:  # reported to the user as one line
             reason = describe_unreachable(exc, self.options.timeout)
@@ -253,6 +248,10 @@ class Watcher:
                     conn = self._new_connection()
                 response = self._timed_request(conn)
                 if not (self.options.keepalive and response.reusable):
+                    # The watcher hangs up first, as curl does, never asking the server to
+                    # ("Connection: close"): so the TIME_WAIT stays here, on loopback, where
+                    # Linux reuses it early, and not in a pod, where it can drop the next SYN
+                    # from the same NATed address for a second (README: "who closes first").
                     conn.close()
                     conn = None
         finally:
@@ -264,7 +263,7 @@ class Watcher:
         start = self.elapsed()
         with self._outcomes_lock:
             self._sent_at[loop] = start
-        response = send_request(conn, self.target.path, self._headers)
+        response = send_request(conn, self.target.path, HEADERS)
         outcome = Outcome(start, self.elapsed(), response.version, response.failure)
         with self._outcomes_lock:
             self._outcomes.append(outcome)
