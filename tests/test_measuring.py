@@ -1,7 +1,6 @@
 """tools/measuring.py without a cluster: the notes of a run and what counts as healthy."""
 
 from tests.helpers import AppBehaviour, wait_until
-from tools import measuring
 from tools.measuring import Notes, healthy_recently
 from tools.traffic import TrafficOptions, Watcher
 
@@ -23,10 +22,6 @@ def test_notes_are_kept_in_order_and_printed_unless_quiet(capsys):
     assert capsys.readouterr().out == (
         "  → make deploy-safe VERSION=2\n  → make deploy-safe VERSION=2: done\n"
     )
-
-
-def test_scenarios_wait_longer_for_an_answer_than_the_watcher():
-    assert measuring.Setup().traffic.timeout > TrafficOptions().timeout
 
 
 def test_healthy_only_after_every_recent_request_succeeded_on_the_version(fake_app: AppBehaviour):

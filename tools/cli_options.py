@@ -45,7 +45,7 @@ def rate_type(text: str) -> float | None:
     return number_type(float, lambda v: 0 < v < math.inf, "greater than 0, or max")(text)
 
 
-def add_traffic_arguments(parser: argparse.ArgumentParser, *, timeout: float) -> None:
+def add_traffic_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=number_type(int, lambda v: 1 <= v <= MAX_CONCURRENCY, f"from 1 to {MAX_CONCURRENCY}"),
@@ -66,7 +66,7 @@ def add_traffic_arguments(parser: argparse.ArgumentParser, *, timeout: float) ->
         type=number_type(
             float, lambda v: 0 < v <= MAX_TIMEOUT_S, f"greater than 0 and at most {MAX_TIMEOUT_S:g}"
         ),
-        default=timeout,
+        default=defaults.TIMEOUT_S,
         help="seconds one request may take before it counts as failed (default %(default)g)",
     )
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tools import cluster, defaults
+from tools import cluster
 from tools.live import LiveLines, LiveReport, describe, use_colour
 from tools.results import Expectation, Result
 from tools.traffic import TrafficOptions, Watcher
@@ -25,9 +25,7 @@ RECOVERY_TIMEOUT = 180.0
 class Setup:
     """How every scenario of a run is measured."""
 
-    traffic: TrafficOptions = dataclasses.field(
-        default_factory=lambda: TrafficOptions(timeout=defaults.SCENARIO_TIMEOUT_S)
-    )
+    traffic: TrafficOptions = dataclasses.field(default_factory=TrafficOptions)
     # Keep the traffic going at least until this many requests were sent.
     min_requests: int = 0
     # No live lines and no running commentary, only the results.

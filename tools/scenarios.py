@@ -278,7 +278,7 @@ def baseline(seconds: float, setup: Setup) -> list[Result]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(prog="scenarios", description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=defaults.URL, help="default %(default)s")
-    add_traffic_arguments(parser, timeout=defaults.SCENARIO_TIMEOUT_S)
+    add_traffic_arguments(parser)
     parser.add_argument("--json", type=Path, help="write all results to this JSON file")
     parser.add_argument("--svg", type=Path, help="write a picture of the runs to this SVG file")
     parser.add_argument("--quiet", action="store_true", help="no live lines, only the table")

@@ -62,7 +62,7 @@ class TrafficOptions:
     concurrency: int = defaults.CONCURRENCY
     keepalive: bool = False
     rate: float | None = defaults.RATE  # requests/s across all loops; None: as fast as possible
-    timeout: float = defaults.WATCH_TIMEOUT_S
+    timeout: float = defaults.TIMEOUT_S
 
     def __post_init__(self) -> None:
         parse_url(self.url)

@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=defaults.URL,
         help="http://HOST[:PORT][/PATH] to hammer (default %(default)s)",
     )
-    add_traffic_arguments(parser, timeout=defaults.WATCH_TIMEOUT_S)
+    add_traffic_arguments(parser)
     parser.add_argument(
         "--duration",
         type=number_type(float, lambda v: 0 <= v < math.inf, "0 or more, and finite"),
