@@ -115,7 +115,9 @@ class AppHandler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         super().handle_one_request()
-        if not self.raw_requestline:
+        # b"" is the client's end-of-stream; a read that timed out leaves the attribute unset
+        # (first request) or as it was, and is no hang-up.
+        if getattr(self, "raw_requestline", None) == b"":
             self.server.behaviour.count_hang_up()
 
     def do_GET(self) -> None:

@@ -249,9 +249,10 @@ class Watcher:
                 response = self._timed_request(conn)
                 if not (self.options.keepalive and response.reusable):
                     # The watcher hangs up first, as curl does, never asking the server to
-                    # ("Connection: close"): so the TIME_WAIT stays here, on loopback, where
-                    # Linux reuses it early, and not in a pod, where it can drop the next SYN
-                    # from the same NATed address for a second (README: "who closes first").
+                    # ("Connection: close"): so the TIME_WAIT stays on this side, not in a pod,
+                    # where it can drop the next SYN from the same NATed address for a second.
+                    # On loopback Linux reuses it early; kind's port proxy cannot, which caps
+                    # new connections there near 470/s (README: "Who closes first").
                     conn.close()
                     conn = None
         finally:
