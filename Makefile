@@ -146,14 +146,10 @@ define deploy
 	$(if $(KIND_CONTEXT),@$(KIND) load docker-image $(IMAGE):$(VERSION) --name $(KIND_CONTEXT:kind-%=%) >/dev/null)
 	$(KUBECTL) apply -f k8s/service.yaml
 	sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' k8s/$(1).yaml | $(KUBECTL) apply -f -
-	$(if $(filter safe,$(1)),@$(APPLY_PDB),@$(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found)
+	$(if $(filter safe,$(1)),$(KUBECTL) apply -f k8s/pdb.yaml,@$(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found)
 	@{ reason=$$($(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT) 2>&1 >&3); } 3>&1 || { \
 		echo "error: rollout of $(IMAGE):$(VERSION) did not complete ($${reason#error: }): new pods are not ready; see 'make status', undo with 'make rollback'" >&2; exit 1; }
 endef
-
-# safe's PodDisruptionBudget is policy/v1, served from Kubernetes 1.21 on (1.20: README).
-APPLY_PDB = if $(KUBECTL) api-versions | grep -x policy/v1 >/dev/null; then $(KUBECTL) apply -f k8s/pdb.yaml; \
-	else echo "this cluster has no policy/v1 (Kubernetes 1.20 or older): k8s/pdb.yaml not applied"; fi
 
 CLUSTER_ANSWERS = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1
 CHECK_CLUSTER = $(CLUSTER_ANSWERS) || { \

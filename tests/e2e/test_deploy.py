@@ -10,18 +10,12 @@ def service_uid() -> str:
     return commands.kubectl("get", "service", "myapp", "-o", "jsonpath={.metadata.uid}")
 
 
-def serves_policy_v1() -> bool:
-    """PodDisruptionBudget's policy/v1: Kubernetes 1.21 and newer."""
-    return "policy/v1" in commands.kubectl("api-versions").split()
-
-
 def has_pdb() -> bool:
     return bool(commands.kubectl("get", "poddisruptionbudget", "--ignore-not-found", "-o", "name"))
 
 
 def test_manifests_pass_server_side_dry_run(cluster):
-    manifests = ["k8s/service.yaml", "k8s/naive.yaml", "k8s/safe.yaml"]
-    for manifest in manifests + (["k8s/pdb.yaml"] if serves_policy_v1() else []):
+    for manifest in ["k8s/service.yaml", "k8s/naive.yaml", "k8s/safe.yaml", "k8s/pdb.yaml"]:
         commands.kubectl("apply", "--dry-run=server", "-f", manifest)
 
 
@@ -38,8 +32,8 @@ def test_switching_variants_keeps_the_service_and_drops_the_other_variants_field
     spec = commands.deployment()["spec"]
     assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     assert "readinessProbe" in spec["template"]["spec"]["containers"][0]
-    # The disruption budget comes with safe where the cluster has policy/v1 (not on 1.20).
-    assert has_pdb() == serves_policy_v1()
+    # The disruption budget comes with safe, and goes with it.
+    assert has_pdb()
 
     assert commands.deploy("naive", "1").returncode == 0
     spec = commands.deployment()["spec"]
