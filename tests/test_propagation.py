@@ -164,7 +164,7 @@ def endpoint(ip: str, node: str, pod: str, **conditions: bool) -> dict:
     }
 
 
-def slice_list(*endpoints: dict, api_version: str = "discovery.k8s.io/v1") -> str:
+def slice_list(*endpoints: dict) -> str:
     """`kubectl get endpointslices -l kubernetes.io/service-name=myapp -o json`."""
     return json.dumps(
         {
@@ -172,7 +172,7 @@ def slice_list(*endpoints: dict, api_version: str = "discovery.k8s.io/v1") -> st
             "items": [
                 {
                     "addressType": "IPv4",
-                    "apiVersion": api_version,
+                    "apiVersion": "discovery.k8s.io/v1",
                     # Go's nil slice: an EndpointSlice without endpoints says null.
                     "endpoints": list(endpoints) or None,
                     "kind": "EndpointSlice",
@@ -252,12 +252,11 @@ def test_ready_addresses_leave_out_terminating_pods():
 
 
 def test_an_endpoint_without_a_ready_condition_counts_as_ready():
-    # Kubernetes 1.20's discovery.k8s.io/v1beta1 lists terminating pods not at all, and the
-    # API says an unknown readiness is to be taken as ready.
+    # discovery.k8s.io/v1: "A nil value should be interpreted as 'true'" (another controller
+    # than Kubernetes' own may leave it out).
     slices = slice_list(
-        endpoint("10.244.0.7", "ci-node", "myapp-6b8f9c7d4-2mzlk", ready=True),
-        endpoint("10.244.0.8", "ci-node", "myapp-6b8f9c7d4-qq8rt"),
-        api_version="discovery.k8s.io/v1beta1",
+        endpoint("10.244.0.7", "kind-worker", "myapp-6b8f9c7d4-2mzlk", ready=True),
+        endpoint("10.244.0.8", "kind-worker", "myapp-6b8f9c7d4-qq8rt"),
     )
     assert ready_addresses(slices) == {"10.244.0.7", "10.244.0.8"}
 

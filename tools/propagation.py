@@ -55,9 +55,8 @@ def dnat_destinations(iptables_save: str) -> set[str]:
 
 
 def ready_addresses(endpoint_slices: str) -> set[str]:
-    """The addresses that `kubectl get endpointslices -o json` lists as ready. A missing `ready`
-    condition counts as ready, as the API says it should; a terminating pod is listed not ready
-    (discovery.k8s.io/v1) or not at all (v1beta1, Kubernetes 1.20)."""
+    """The addresses that `kubectl get endpointslices -o json` lists as ready (a terminating pod
+    is listed not ready). A missing `ready` condition counts as ready, as the API says it should."""
     return {
         address
         for endpoint_slice in json.loads(endpoint_slices)["items"]
