@@ -1,10 +1,12 @@
-"""tools/cluster.py without a cluster: command errors as one line, and waiting with a limit."""
+"""tools/cluster.py without a cluster: command errors as one line, waiting with a limit, and the
+crash drill's kill through a (fake) docker."""
 
+import os
 import subprocess
 
 import pytest
 
-from tools.cluster import ClusterError, last_line, run, run_checked, wait_for
+from tools.cluster import ClusterError, kill_app_container, last_line, run, run_checked, wait_for
 
 
 def completed(stdout: str = "", stderr: str = "", returncode: int = 2):
@@ -48,3 +50,46 @@ def test_a_command_that_hangs_is_stopped():
 def test_wait_for_gives_up_with_what_it_waited_for():
     with pytest.raises(ClusterError, match="timed out after 0 s waiting for the moon"):
         wait_for(lambda: False, 0.1, "the moon")
+
+
+def fake_docker(directory, script: str) -> None:
+    docker = directory / "docker"
+    docker.write_text(f"#!/bin/sh\n{script}\n")
+    docker.chmod(0o755)
+
+
+POD = {"metadata": {"name": "myapp-7c9d8b6f5-4xkqz"}, "spec": {"nodeName": "kind-worker"}}
+
+
+def test_the_crash_kills_the_apps_pid_1_through_the_nodes_crictl(tmp_path, monkeypatch):
+    calls = tmp_path / "calls"
+    fake_docker(
+        tmp_path,
+        f"""echo "$*" >> {calls}
+case "$*" in
+  "exec kind-worker crictl ps -q --name myapp --label io.kubernetes.pod.name=myapp-7c9d8b6f5-4xkqz")
+    echo 3f9c2e1d ;;
+  "exec kind-worker crictl inspect -o go-template --template {{{{.info.pid}}}} 3f9c2e1d")
+    echo 4242 ;;
+  "exec kind-worker kill -KILL 4242") ;;
+  *) exit 1 ;;
+esac""",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert (
+        kill_app_container(POD) == "kill -KILL 4242 on node kind-worker (pod myapp-7c9d8b6f5-4xkqz)"
+    )
+    assert calls.read_text().splitlines()[-1] == "exec kind-worker kill -KILL 4242"
+
+
+def test_a_node_docker_cannot_reach_is_one_line(tmp_path, monkeypatch):
+    fake_docker(
+        tmp_path, 'echo "Error response from daemon: No such container: kind-worker" >&2; exit 1'
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with pytest.raises(ClusterError) as caught:
+        kill_app_container(POD)
+    assert str(caught.value) == (
+        "cannot reach the container runtime of node kind-worker with docker exec kind-worker"
+        " crictl: the crash drill needs a kind cluster, whose nodes are Docker containers"
+    )
