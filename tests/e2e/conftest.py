@@ -1,5 +1,5 @@
-"""End-to-end tests against the cluster kubectl points at (in CI: ../shared/ci-env/k8s-up;
-on a laptop: e.g. `make cluster`). Required in CI, skipped with the reason elsewhere."""
+"""End-to-end tests against the cluster kubectl points at (`make cluster`, in CI as on a laptop,
+or another local cluster). Required in CI, skipped with the reason elsewhere."""
 
 import os
 import shutil

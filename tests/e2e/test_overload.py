@@ -16,7 +16,7 @@ from tools.variants import render
 FLOOD_SECONDS = 40
 # Three times the 24 threads that 3 pods x 2 workers x 4 threads have. Kept-alive, so the
 # connections stay with their pods even once those drop out of the Service as not ready:
-# with liveness answered through the pool, every pod was restarted (measured on v1.20).
+# with liveness answered through the pool, every pod was restarted (a past measurement).
 FLOOD_CLIENTS = 72
 SLOW_S = 10
 
