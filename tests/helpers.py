@@ -38,12 +38,13 @@ def wait_until(condition, what: str, limit_s: float = 15.0) -> None:
 
 
 def safe_pre_stop_s() -> int:
-    """The safe Deployment's preStop pause: the N of its `sleep N` hook in k8s/safe.yaml."""
+    """The safe Deployment's preStop pause: the seconds of its sleep action in k8s/safe.yaml."""
     deployment = yaml.safe_load((ROOT / "k8s" / "safe.yaml").read_text())
     (app,) = deployment["spec"]["template"]["spec"]["containers"]
-    sleep, seconds = app["lifecycle"]["preStop"]["exec"]["command"]
-    assert sleep == "sleep", f"the safe preStop hook runs {sleep}, not sleep"
-    return int(seconds)
+    pre_stop = app["lifecycle"]["preStop"]
+    # The kubelet's own sleep, which needs no sleep binary in the image (README).
+    assert pre_stop.keys() == {"sleep"}, f"the safe preStop hook is {pre_stop}, not a sleep action"
+    return pre_stop["sleep"]["seconds"]
 
 
 def run_module(module: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 
 from app.config import load_settings
-from tests.helpers import container, differences, load_manifest
+from tests.helpers import container, differences, load_manifest, safe_pre_stop_s
 from tools import cluster
 from tools.lesson import by_name
 from tools.variants import (
@@ -118,10 +118,9 @@ def test_no_graceful_makes_the_app_exit_at_once():
     assert settings.graceful_timeout == 0
 
 
-def test_short_grace_runs_out_before_the_pre_stop_pause_ends(safe):
+def test_short_grace_runs_out_before_the_pre_stop_pause_ends():
     pod = rendered(by_name("short-grace"))["spec"]["template"]["spec"]
-    pre_stop_seconds = int(container(safe)["lifecycle"]["preStop"]["exec"]["command"][1])
-    assert pod["terminationGracePeriodSeconds"] < pre_stop_seconds
+    assert pod["terminationGracePeriodSeconds"] < safe_pre_stop_s()
 
 
 def test_no_startup_probe_gives_only_the_new_release_a_warm_up_liveness_cannot_wait_for():
