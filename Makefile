@@ -31,6 +31,10 @@ SCENARIO_ARGS ?=
 PYTEST_ARGS ?=
 # Where make demo and the drills write their results (JSON) and picture (SVG).
 RESULTS ?= results
+# The oldest and newest Kubernetes the kit supports, those kind v0.33.0 publishes node images
+# for (README): make lint validates the manifests against the schemas of both.
+KUBERNETES_OLDEST ?= 1.34
+KUBERNETES_NEWEST ?= 1.37
 
 # Default VERSION for the deploy targets: the other one than what runs now (1 if nothing does),
 # so repeating `make deploy-safe` rolls 1 -> 2 -> 1. Only evaluated when a deploy target runs.
@@ -282,12 +286,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+MANIFESTS = k8s/service.yaml k8s/naive.yaml k8s/safe.yaml k8s/pdb.yaml
+
 .PHONY: lint
-lint: $(VENV)/.installed ## Lint everything: ruff, hadolint, kubernetes-validate (strict), yamllint
+lint: $(VENV)/.installed ## Lint everything: ruff, hadolint, kubernetes-validate (strict, oldest and newest Kubernetes), yamllint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint Dockerfile
-	$(VENV)/bin/kubernetes-validate --strict --quiet k8s/service.yaml k8s/naive.yaml k8s/safe.yaml k8s/pdb.yaml
+	$(VENV)/bin/kubernetes-validate --strict --quiet --kubernetes-version $(KUBERNETES_OLDEST) $(MANIFESTS)
+	$(VENV)/bin/kubernetes-validate --strict --quiet --kubernetes-version $(KUBERNETES_NEWEST) $(MANIFESTS)
 	$(VENV)/bin/yamllint --strict .
 
 .PHONY: lint-workflow
