@@ -172,8 +172,13 @@ watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summa
 	$(NEED_PYTHON)
 	@$(PYTHON) -m tools.watch $(URL) $(RATE_ARG) $(WATCH_ARGS)
 
+# One line per endpoint of the Service, from its EndpointSlices (the Endpoints API is deprecated
+# since Kubernetes 1.33): a pod in its preStop pause shows ready false, serving and terminating true.
+ENDPOINT_ROW = %-16v %-24v %-28v %-6v %-8v %v\n
+ENDPOINTS_TEMPLATE = {{printf "$(ENDPOINT_ROW)" "ADDRESS" "POD" "NODE" "READY" "SERVING" "TERMINATING"}}{{range .items}}{{range .endpoints}}{{printf "$(ENDPOINT_ROW)" (index .addresses 0) .targetRef.name .nodeName .conditions.ready .conditions.serving .conditions.terminating}}{{end}}{{end}}
+
 .PHONY: status
-status: ## Show which Deployment runs, its pods and the Service's endpoints
+status: ## Show which Deployment runs, its pods, and each endpoint of the Service with its state
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
 	@probe=$$($(KUBECTL) get deployment myapp -o jsonpath='{.spec.template.spec.containers[0].readinessProbe.httpGet.path}' 2>/dev/null); \
@@ -181,7 +186,9 @@ status: ## Show which Deployment runs, its pods and the Service's endpoints
 		if [ -z "$$image" ]; then echo "nothing deployed yet: try 'make deploy-naive VERSION=1'"; \
 		elif [ -n "$$probe" ]; then echo "deployment myapp: safe, $$image"; \
 		else echo "deployment myapp: naive, $$image"; fi
-	@$(KUBECTL) get deployment,replicaset,pod,endpoints -l app=myapp -o wide
+	@$(KUBECTL) get deployment,replicaset,pod -l app=myapp -o wide
+	@echo
+	@$(KUBECTL) get endpointslices -l kubernetes.io/service-name=myapp -o go-template='$(ENDPOINTS_TEMPLATE)'
 
 .PHONY: demo
 demo: ## The whole story in one command: naive vs safe rollouts under traffic, side by side

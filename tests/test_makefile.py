@@ -1,6 +1,7 @@
 """The Makefile as attendees meet it: help in workshop order, and one-line errors."""
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -132,3 +133,61 @@ def test_cluster_with_port_30080_taken_is_one_line(tmp_path, docker_engine):
         "error: 127.0.0.1:30080 is taken, and the cluster needs it:"
         " find the owner with 'lsof -i :30080' and stop it"
     ]
+
+
+def test_status_lists_each_endpoint_of_the_service_with_its_conditions(tmp_path, require):
+    require(shutil.which("kubectl") is not None, "kubectl is not installed")
+    asked = tmp_path / "asked"
+    # A cluster with nothing deployed, that keeps what make status asks of its EndpointSlices.
+    kubectl = fake_tool(
+        tmp_path, "kubectl", f'case "$*" in *endpointslices*) printf "%s\\n" "$@" > {asked};; esac'
+    )
+    result = make("status", f"KUBECTL={kubectl}")
+    assert result.returncode == 0, result.stderr
+    *get, output, template = asked.read_text().splitlines()
+    assert get == ["get", "endpointslices", "-l", "kubernetes.io/service-name=myapp"]
+    assert output == "-o"
+    template = template.removeprefix("go-template=")
+    # The real kubectl renders the template for one EndpointSlice (what `range .items` visits).
+    assert template.count("{{range .items}}") == 1 and template.endswith("{{end}}")
+    per_slice = template.replace("{{range .items}}", "").removesuffix("{{end}}")
+    endpoint_slice = tmp_path / "endpointslice.json"
+    endpoint_slice.write_text(json.dumps(ENDPOINT_SLICE))
+    patch = ["patch", "--local", f"--filename={endpoint_slice}", "--type=json", "--patch=[]"]
+    rendered = subprocess.run(
+        ["kubectl", *patch, f"--output=go-template={per_slice}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")},
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert [line.split() for line in rendered.stdout.splitlines()] == [
+        ["ADDRESS", "POD", "NODE", "READY", "SERVING", "TERMINATING"],
+        ["10.244.1.2", "myapp-7c9d8b6f5-4xkqz", "zero-downtime-worker", "true", "true", "false"],
+        # Deleted, in its preStop pause: out of the Service, still serving.
+        ["10.244.2.3", "myapp-7c9d8b6f5-hn2dp", "zero-downtime-worker2", "false", "true", "true"],
+    ]
+
+
+def endpoint(ip: str, pod: str, node: str, ready: bool, terminating: bool) -> dict:
+    return {
+        "addresses": [ip],
+        "conditions": {"ready": ready, "serving": True, "terminating": terminating},
+        "nodeName": node,
+        "targetRef": {"kind": "Pod", "name": pod, "namespace": "default"},
+    }
+
+
+# One of myapp's EndpointSlices as the API serves it, abridged.
+ENDPOINT_SLICE = {
+    "apiVersion": "discovery.k8s.io/v1",
+    "kind": "EndpointSlice",
+    "addressType": "IPv4",
+    "metadata": {"name": "myapp-x7k2p", "labels": {"kubernetes.io/service-name": "myapp"}},
+    "endpoints": [
+        endpoint("10.244.1.2", "myapp-7c9d8b6f5-4xkqz", "zero-downtime-worker", True, False),
+        endpoint("10.244.2.3", "myapp-7c9d8b6f5-hn2dp", "zero-downtime-worker2", False, True),
+    ],
+    "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+}
