@@ -3,12 +3,12 @@
 The number behind the safe Deployment's preStop pause, which has to outlast it: until a node's
 kube-proxy has dropped a deleted pod, that node still sends it new connections. For each of N
 deletions this deletes one ready pod of myapp (rotating across nodes), then polls, side by side,
-the Service's EndpointSlices until they mark the pod not ready, and every node's NAT rules
-(`docker exec NODE iptables-save -t nat`) until none DNATs to the pod's IP any more. Each time
-is counted from the delete command.
+the Service's EndpointSlices until they mark the pod not ready, and every node's kube-proxy rules
+(`docker exec NODE iptables-save -t nat`, or `nft list table ip kube-proxy` in nftables mode)
+until none DNATs to the pod's IP any more. Each time is counted from the delete command.
 
-Needs a kind cluster (its nodes are Docker containers) with kube-proxy in iptables mode (kind's
-default), and myapp deployed (e.g. make deploy-safe VERSION=1).
+Needs a kind cluster (its nodes are Docker containers) with kube-proxy in iptables or nftables
+mode, and myapp deployed (e.g. make deploy-safe VERSION=1).
 
 Usage:
     python3 -m tools.propagation [--deletions N] [--json FILE]
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import threading
@@ -31,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tools import cluster
+from tools import cluster, kube_proxy
 from tools.cli_options import OneLineArgumentParser, number_type
 from tools.results import text_table
 
@@ -45,13 +44,6 @@ POLL_INTERVAL_S = 0.05
 PROPAGATION_TIMEOUT_S = 60.0
 # A pod that has just turned ready reaches every node's rules within a kube-proxy sync or two.
 RULES_PRESENT_TIMEOUT_S = 15.0
-# kube-proxy's rule for an endpoint: `-A KUBE-SEP-... -j DNAT --to-destination 10.244.1.5:8080`.
-DNAT_DESTINATION = re.compile(r"^-A \S+ .*-j DNAT .*--to-destination ([^\s:]+)", re.MULTILINE)
-
-
-def dnat_destinations(iptables_save: str) -> set[str]:
-    """The IPv4 addresses that rules in `iptables-save` output DNAT to (without their ports)."""
-    return set(DNAT_DESTINATION.findall(iptables_save))
 
 
 def ready_addresses(endpoint_slices: str) -> set[str]:
@@ -104,12 +96,14 @@ class Deletion:
 
 @dataclass(frozen=True)
 class Propagation:
+    proxy_mode: str
     nodes: list[str]
     deletions: list[Deletion]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "poll_interval_s": POLL_INTERVAL_S,
+            "proxy_mode": self.proxy_mode,
             "nodes": self.nodes,
             "deletions": [asdict(deletion) for deletion in self.deletions],
         }
@@ -126,20 +120,6 @@ def nodes() -> list[str]:
 
 def endpoint_slices() -> str:
     return cluster.kubectl("get", "endpointslices", "-l", SERVICE_LABEL, "-o", "json")
-
-
-def node_rules(node: str) -> str:
-    """The NAT rules on a kind node, a Docker container named after the node."""
-    result = cluster.run(
-        ["docker", "exec", node, "iptables-save", "-t", "nat"], timeout=cluster.KUBECTL_TIMEOUT
-    )
-    if result.returncode != 0:
-        raise cluster.ClusterError(
-            f"cannot read the iptables rules of node {node} with docker exec"
-            f" ({cluster.last_line(result)}): this needs a kind cluster, whose nodes are"
-            " Docker containers"
-        )
-    return result.stdout
 
 
 def poll_until(
@@ -163,13 +143,16 @@ def poll_until(
             raise cluster.ClusterError(f"stopped waiting for {what}")
 
 
-def delete_and_watch(pod: dict, nodes: list[str]) -> Deletion:
+def delete_and_watch(pod: dict, nodes: list[str], mode: str) -> Deletion:
     name, ip = pod["metadata"]["name"], pod["status"]["podIP"]
+
+    def routed_on(node: str) -> bool:
+        return ip in kube_proxy.dnat_destinations(kube_proxy.node_rules(node, mode), mode)
+
     cluster.wait_for(
-        lambda: all(ip in dnat_destinations(node_rules(node)) for node in nodes),
+        lambda: all(map(routed_on, nodes)),
         RULES_PRESENT_TIMEOUT_S,
-        f"the iptables rules of every node to DNAT to pod {name} ({ip}):"
-        " kube-proxy must run in iptables mode, as it does on kind by default",
+        f"the {mode} rules of every node to DNAT to pod {name} ({ip})",
     )
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1 + len(nodes)) as pool:
@@ -186,7 +169,7 @@ def delete_and_watch(pod: dict, nodes: list[str]) -> Deletion:
         rules = {
             node: pool.submit(
                 poll_until,
-                lambda node=node: ip not in dnat_destinations(node_rules(node)),
+                lambda node=node: not routed_on(node),
                 start,
                 stop,
                 f"node {node} to drop its rules for {ip}",
@@ -226,7 +209,7 @@ def measure(deletions: int) -> Propagation:
         raise cluster.ClusterError(
             "no pods of myapp: deploy it first, e.g. make deploy-safe VERSION=1"
         )
-    every_node = nodes()
+    mode, every_node = kube_proxy.running_mode(), nodes()
     measured: list[Deletion] = []
     settle()
     for number in range(1, deletions + 1):
@@ -236,9 +219,9 @@ def measure(deletions: int) -> Propagation:
             f" ({pod['status']['podIP']}) on node {pod['spec']['nodeName']}",
             flush=True,
         )
-        measured.append(delete_and_watch(pod, every_node))
+        measured.append(delete_and_watch(pod, every_node, mode))
         settle()
-    return Propagation(every_node, measured)
+    return Propagation(mode, every_node, measured)
 
 
 # --------------------------------------------------------------------------- the report
@@ -288,6 +271,7 @@ def summary(propagation: Propagation) -> list[str]:
     slowest = max(o.seen_s for d in deletions for o in d.rules_gone.values())
     lines.append(
         f"slowest: every node had dropped the pod within {slowest:.2f} s of its delete command"
+        f" (kube-proxy in {propagation.proxy_mode} mode)"
     )
     return lines
 

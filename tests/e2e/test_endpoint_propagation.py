@@ -4,7 +4,7 @@ Deployment's preStop pause, on every node of a multi-node kind cluster."""
 import pytest
 
 from tests.helpers import safe_pre_stop_s
-from tools import propagation
+from tools import kube_proxy, propagation
 from tools.cluster import ClusterError, start_from
 
 DELETIONS = 3
@@ -15,13 +15,14 @@ SHARE_OF_THE_PAUSE = 0.5
 
 @pytest.fixture
 def kind_nodes(require, cluster) -> list[str]:
-    """The cluster's nodes, each of whose rules docker exec can read, as on kind."""
+    """The cluster's nodes, each of whose kube-proxy rules docker exec can read, as on kind."""
     nodes = propagation.nodes()
-    for node in nodes:
-        try:
-            propagation.node_rules(node)
-        except ClusterError as error:
-            require(False, str(error))
+    try:
+        mode = kube_proxy.running_mode()
+        for node in nodes:
+            kube_proxy.node_rules(node, mode)
+    except ClusterError as error:
+        require(False, str(error))
     return nodes
 
 
