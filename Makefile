@@ -15,6 +15,9 @@ KIND_NODE_IMAGE ?=
 # Nodes of `make cluster`: 1 runs everything on one node; 2 to 5 are one control plane and
 # workers for the pods (the drain drill needs two workers: NODES=3).
 NODES ?= 1
+# kube-proxy's mode in `make cluster` (kind's networking.kubeProxyMode): iptables, kubeadm's
+# default, or nftables (GA in Kubernetes 1.33).
+PROXY_MODE ?= iptables
 ROLLOUT_TIMEOUT ?= 180s
 PYTHON ?= python3
 VENV ?= .venv
@@ -95,8 +98,8 @@ run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (answers only after its 20 s war
 ##@ Cluster
 
 .PHONY: cluster
-cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080 (NODES=3: two workers)
-	$(if $(filter 1 2 3 4 5,$(NODES)),,$(error NODES must be a whole number from 1 to 5, not '$(NODES)'))
+cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080 (NODES=3: two workers; PROXY_MODE=nftables)
+	$(CHECK_CLUSTER_SETTINGS)
 	$(NEED_KIND)
 	$(NEED_DOCKER)
 	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running: start Docker Desktop (or dockerd), then run make cluster again" >&2; exit 1; }
@@ -107,11 +110,24 @@ cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080 (NODES=3
 	if (exec 3<>/dev/tcp/127.0.0.1/30080) 2>/dev/null; then \
 		echo "error: 127.0.0.1:30080 is taken, and the cluster needs it: find the owner with 'lsof -i :30080' and stop it" >&2; exit 1; fi; \
 	config=$$(mktemp); trap 'rm -f "$$config"' EXIT; \
-	{ cat k8s/kind-config.yaml; for _ in $$(seq 2 $(NODES)); do echo '  - role: worker'; done; } > "$$config"; \
+	$(KIND_CONFIG) > "$$config"; \
 	if [ "$$(docker info --format '{{.CgroupVersion}}' 2>/dev/null)" = 1 ]; then \
 		echo "cgroup v1 host: allowing it in the kubelet's configuration (failCgroupV1: false; Kubernetes 1.35+ refuses cgroup v1 otherwise)"; \
 		printf '%s\n' "$$CGROUP_V1_PATCH" >> "$$config"; fi; \
 	$(KIND) create cluster --name $(KIND_CLUSTER) --config "$$config" $(if $(KIND_NODE_IMAGE),--image $(KIND_NODE_IMAGE)) --wait 180s
+
+# make cluster's settings, checked before anything runs: one line for a wrong one.
+CHECK_CLUSTER_SETTINGS = $(if $(filter 1 2 3 4 5,$(NODES)),,$(error NODES must be a whole number from 1 to 5, not '$(NODES)'))$(if $(filter-out 1,$(words $(PROXY_MODE)))$(filter-out iptables nftables,$(PROXY_MODE)),$(error PROXY_MODE must be iptables or nftables, not '$(PROXY_MODE)'))
+
+# The kind configuration of make cluster: k8s/kind-config.yaml, whose last key is `nodes`, with
+# NODES - 1 workers appended to it, then kube-proxy's mode as a key of its own.
+KIND_CONFIG = { cat k8s/kind-config.yaml; for _ in $$(seq 2 $(NODES)); do echo '  - role: worker'; done; \
+	printf 'networking:\n  kubeProxyMode: %s\n' '$(PROXY_MODE)'; }
+
+.PHONY: kind-config
+kind-config: ## Print the kind configuration make cluster uses (with NODES, PROXY_MODE)
+	$(CHECK_CLUSTER_SETTINGS)
+	@$(KIND_CONFIG)
 
 # Appended to the kind config on cgroup v1 hosts (older Linux, some CI machines).
 define CGROUP_V1_PATCH

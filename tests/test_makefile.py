@@ -9,6 +9,7 @@ import socket
 import subprocess
 
 import pytest
+import yaml
 
 from tests.helpers import ROOT
 from tools.cluster import MAKE_TRAILER
@@ -48,6 +49,32 @@ def test_bad_version_is_one_line(version):
     assert result.returncode != 0
     (line,) = own_lines(result)
     assert f"VERSION must be 1 or 2 (3 is the drills' broken release), not '{version}'" in line
+
+
+@pytest.mark.parametrize("mode", ["ipvs", "", "iptables nftables"])
+@pytest.mark.parametrize("target", ["cluster", "kind-config"])
+def test_bad_proxy_mode_is_one_line(target, mode):
+    result = make(target, f"PROXY_MODE={mode}", "KIND=kind-not-installed")
+    assert result.returncode != 0
+    (line,) = own_lines(result)
+    assert line.endswith(f"PROXY_MODE must be iptables or nftables, not '{mode}'.  Stop.")
+
+
+@pytest.mark.parametrize(
+    ("settings", "workers", "mode"),
+    [
+        ([], 0, "iptables"),  # the defaults: one node, kubeadm's own mode
+        (["NODES=3", "PROXY_MODE=nftables"], 2, "nftables"),
+        (["NODES=2", "PROXY_MODE=iptables"], 1, "iptables"),
+    ],
+)
+def test_kind_config_has_the_workers_and_kube_proxys_mode(settings, workers, mode):
+    result = make("kind-config", *settings)
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    assert [node["role"] for node in config["nodes"]] == ["control-plane"] + ["worker"] * workers
+    assert config["nodes"][0]["extraPortMappings"][0]["hostPort"] == 30080
+    assert config["networking"] == {"kubeProxyMode": mode}
 
 
 def test_missing_kubectl_says_how_to_get_it():
