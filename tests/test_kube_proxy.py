@@ -20,6 +20,8 @@ from tools.kube_proxy import configured_mode, dnat_destinations
 #                                           once, deleted in a later sync (myapp's part)
 #   nftables-service-maps.txt               newer releases: a Service's map of endpoints, or its
 #                                           one endpoint, in the Service's chain
+# (nft 1.0.6 lists such rules so, loaded into a scratch network namespace: the map as `dnat ip to
+# numgen random mod 2 map { 0 : 10.244.1.2 . 8080, 1 : 10.244.2.2 . 8080 }`.)
 RULES = Path(__file__).parent / "kube-proxy-rules"
 
 
@@ -102,8 +104,7 @@ def test_nftables_endpoints_in_a_services_map_are_dnat_destinations():
         # A Service address in the dispatch map, and another pod whose address starts alike.
         "elements = { 10.244.2.3 . tcp . 80 : goto service-HHGOZLBP-default/myapp/tcp/http }",
         "meta l4proto tcp dnat to 10.244.2.31:8080",
-        "meta l4proto tcp dnat ip addr . port to numgen random mod 1 map"
-        " { 0 : 10.244.2.31 . 8080 }",
+        "meta l4proto tcp dnat ip to numgen random mod 1 map { 0 : 10.244.2.31 . 8080 }",
     ],
 )
 def test_nftables_only_a_dnat_to_the_address_itself_counts(rule):

@@ -27,7 +27,7 @@ RULES = {
         re.compile(r"^-A \S+ .*-j DNAT .*--to-destination ([^\s:]+)", re.MULTILINE),
     ),
     # `dnat to 10.244.1.5:8080` (an endpoint's chain, or a Service with one endpoint), or newer
-    # releases' map of a Service's endpoints, `dnat ip addr . port to ... { 0 : 10.244.1.5 . 8080`.
+    # releases' map of a Service's endpoints, `dnat ip to numgen ... map { 0 : 10.244.1.5 . 8080`.
     "nftables": Rules(
         ("nft", "list", "table", "ip", "kube-proxy"),
         re.compile(r"(?:\bdnat (?:ip )?to |: )(\d+\.\d+\.\d+\.\d+)(?::| \. )\d+"),
