@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.helpers import ROOT, AppBehaviour, run_module
+from tools import defaults
 
 SUMMARY_KEYS = {
     "url",
@@ -71,9 +72,9 @@ def test_cli_paces_at_the_default_rate_unless_told_otherwise(fake_app: AppBehavi
     paced = run_cli(fake_app.url, "--duration", "1", "--json")
     unpaced = run_cli(fake_app.url, "--duration", "1", "--json", "--rate", "max")
 
-    assert "300 req/s" in paced.stderr
+    assert f"{defaults.RATE:g} req/s" in paced.stderr
     assert "unlimited rate" in unpaced.stderr
-    assert json.loads(paced.stdout)["requests"] <= 300 + 1
+    assert json.loads(paced.stdout)["requests"] <= defaults.RATE + 1
 
 
 def test_cli_max_failures_exceeded_exits_1(fake_app: AppBehaviour) -> None:

@@ -73,7 +73,7 @@ def latency_column(latency: Latency, waiting: int) -> str:
 
 
 def describe(options: TrafficOptions) -> str:
-    """The traffic in a few words, e.g. "8 loops, a new connection per request, 300 req/s"."""
+    """The traffic in a few words, e.g. "8 loops, a new connection per request, 200 req/s"."""
     mode = "keepalive connections" if options.keepalive else "a new connection per request"
     rate = f"{options.rate:g} req/s" if options.rate else "unlimited rate"
     return f"{options.concurrency} loops, {mode}, {rate}"

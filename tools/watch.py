@@ -12,7 +12,7 @@ Usage:
 Options:
     --concurrency N   parallel request loops (default 8)
     --keepalive       reuse one connection per loop instead of a new one per request
-    --rate R          total requests per second across all loops, or max (default 300)
+    --rate R          total requests per second across all loops, or max (default 200)
     --duration S      stop after S seconds (default: run until Ctrl-C)
     --timeout S       per-request socket timeout in seconds (default 2)
     --json            print the summary as JSON on stdout (live lines go to stderr)
