@@ -4,7 +4,16 @@ import dataclasses
 
 import pytest
 
-from tools.results import COLUMNS, Expectation, Result, table, verdicts
+from tools.results import (
+    BURST_OUTAGE_WITHIN_S,
+    BURST_WITHIN_S,
+    COLUMNS,
+    LATE_FAILURES,
+    Expectation,
+    Result,
+    table,
+    verdicts,
+)
 from tools.summary import Outcome, summarize
 
 
@@ -49,6 +58,52 @@ def test_expectations(failed, expectation, met):
     assert result("r", failed, expectation).met_expectation is met
 
 
+def crash(failing_for: float, outage: float = 0.001) -> Result:
+    """A crash drill: a success every 10 ms for 40 s; from 5 s on, every request failing for
+    `outage` s, and one more failure `failing_for` s after the first."""
+    outcomes = [Outcome(t / 100, t / 100 + 0.01, "2", None) for t in range(4_000)]
+    outcomes = [o for o in outcomes if not 5.0 <= o.start < 5.0 + outage]
+    outcomes.append(Outcome(5.0, 5.0 + outage, None, "reset"))
+    outcomes.append(Outcome(5.0 + failing_for - 0.001, 5.0 + failing_for, None, "reset"))
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, duration=40.0)
+    return Result("safe: crash (SIGKILL)", "safe", summary, (3.0, 30.0), 25.0, Expectation.BURST)
+
+
+@pytest.mark.parametrize(
+    ("failing_for", "outage", "met"),
+    [
+        # The burst measured on kind: 1.5 s, every request failing for 0.1 s at most.
+        (1.5, 0.1, True),
+        (BURST_WITHIN_S, BURST_OUTAGE_WITHIN_S, True),
+        # Failures that go on while the app warms up (the port proxy's reused ports).
+        (BURST_WITHIN_S + 0.5, 0.1, False),
+        # A total outage of the Service, however short the burst.
+        (2.0, BURST_OUTAGE_WITHIN_S + 0.5, False),
+    ],
+)
+def test_a_crash_is_expected_to_fail_in_one_short_burst(failing_for, outage, met):
+    result = crash(failing_for, outage)
+    assert result.summary.failing_for_s == pytest.approx(failing_for, abs=0.01)
+    assert result.met_expectation is met
+
+
+def test_a_crash_that_failed_nothing_did_not_crash():
+    healthy = summarize(
+        [Outcome(0.0, 0.01, "2", None)], url="u", keepalive=False, concurrency=8, duration=1.0
+    )
+    assert not dataclasses.replace(crash(1.5), summary=healthy).met_expectation
+
+
+def test_late_crash_failures_are_explained_in_one_line():
+    burst, late = verdicts([crash(1.5, 0.1)]), verdicts([crash(13.1, 0.1)])
+    assert burst[0].startswith("ok: safe: crash (SIGKILL): expected one burst of failures")
+    assert burst[0].endswith("failing for 1.5 s, longest outage 0.1 s")
+    assert len(burst) == 1
+    assert late[0].startswith("UNEXPECTED: safe: crash (SIGKILL)")
+    assert "failing for 13.1 s" in late[0]
+    assert late[1] == LATE_FAILURES
+
+
 def test_verdicts_flag_what_broke_the_promise():
     lines = verdicts(
         [
@@ -81,6 +136,7 @@ def test_verdicts_tell_noise_before_the_action_from_the_lesson():
     ("expectation", "json_value"),
     [
         (Expectation.FAILURES, True),
+        (Expectation.BURST, True),
         (Expectation.NO_FAILURES, False),
         (Expectation.REPORT_ONLY, None),
     ],

@@ -4,18 +4,11 @@ import pytest
 
 from tools import scenarios
 from tools.cluster import settled
-from tools.results import table
+from tools.results import BURST_OUTAGE_WITHIN_S, BURST_WITHIN_S, table, verdicts
 
-# After SIGKILL, the kubelet sees the dead container within about a second (its relist
-# period), marks the pod not ready, and the Service stops routing to it a second or two later;
-# 5 s leaves room for a busy CI machine.
-ROUTING_STOPS_WITHIN_S = 5
-# A few resets can still trickle in after that, until the restarted app listens again: each
-# connection the dead pod reset leaves a conntrack entry (CLOSE, 10 s, renewed by every hit)
-# that a new connection from the same source port follows back to the dead pod (README, "the
-# crash drill"). So the test bounds how many fail from then on, not when the last one does.
-# Routing on to the dead pod would fail a third of the requests, as naive's does.
-FAILED_SHARE_AFTER_ROUTING_STOPS = 0.05
+# The crash drill runs about 25 s (the restarted app's warm-up) at 200 requests/s: fewer
+# requests than this, and the traffic did not run as asked.
+MIN_REQUESTS = 3_000
 
 
 def test_broken_release(cluster, setup):
@@ -47,16 +40,15 @@ def test_scaling_safe_down_and_up_loses_no_request(cluster, setup):
 def test_safe_recovers_from_a_crashed_pod(cluster, setup):
     (result,) = scenarios.drill_crash("safe", setup)
     summary = result.summary
+    report = "\n".join([table([result]), *verdicts([result])])
     # measure() waited until all replicas were ready again and traffic was healthy.
     assert settled()
-    if summary.failed:
-        # The first failures are the requests in flight at the kill.
-        routing_stopped = summary.first_failure_s + ROUTING_STOPS_WITHIN_S
-        later = [second for second in summary.timeline if second.second >= routing_stopped]
-        failed = sum(sum(second.failed.values()) for second in later)
-        total = sum(second.total for second in later)
-        assert total > 0
-        assert failed / total <= FAILED_SHARE_AFTER_ROUTING_STOPS, table([result])
+    assert summary.requests >= MIN_REQUESTS, report
+    # What attendees are told: one short burst, the other replicas serving throughout.
+    assert summary.failed > 0, report
+    assert summary.failing_for_s <= BURST_WITHIN_S, report
+    assert summary.longest_outage_s <= BURST_OUTAGE_WITHIN_S, report
+    assert result.met_expectation, report
 
 
 @pytest.mark.multinode
