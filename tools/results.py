@@ -10,18 +10,29 @@ from typing import Any
 from tools.summary import SLOW_S, Summary
 
 # A crash cannot be graceful: what the dead pod held, and the new connections sent to it until
-# it leaves the Service, fail. Measured on kind at 200 requests/s: 1.5 s from the first failure
-# to the last, never more than 0.1 s of every request failing (README, "The crash drill"). The
-# bounds leave room for a busy machine; a total outage, or failures that go on while the
-# restarted app warms up, break them.
+# it leaves the Service, fail in one burst. Measured on kind at about 200 requests/s (4 kills):
+# 1.5 to 2.5 s, never more than 0.09 s of every request failing (README, "The crash drill").
 BURST_WITHIN_S = 3.0
 BURST_OUTAGE_WITHIN_S = 0.5
-# Said under a crash drill whose failures went on: the one cause found so far (README).
+# After the burst, on kind, a reset can still come from a port the port proxy reused (README):
+# at most this share of the later requests. Measured: 0 to 0.15 % at 200/s; 2 to 9 % where the
+# proxy's ports ran out (300/s); routing on to the dead pod fails a third, an outage all.
+LATE_FAILED_SHARE = 0.005
+# Said under a crash drill with failures after the burst: the one cause found so far.
 LATE_FAILURES = (
     "  failures after the burst: on kind, Docker's port proxy reused a source port that the"
     " dead pod had reset, and the node's connection tracking sent it back there (README,"
-    " 'The crash drill'); more than ~235 new connections/s exhaust its even ports (RATE)"
+    " 'The crash drill'); above ~235 new connections/s this becomes an outage"
 )
+
+
+def after_burst(summary: Summary) -> tuple[int, int]:
+    """Failed and all requests that ended from BURST_WITHIN_S after the first failure on, in
+    whole seconds of the timeline."""
+    if summary.first_failure_s is None:
+        return 0, 0
+    later = [s for s in summary.timeline if s.second >= summary.first_failure_s + BURST_WITHIN_S]
+    return sum(sum(s.failed.values()) for s in later), sum(s.total for s in later)
 
 
 class Expectation(enum.Enum):
@@ -30,8 +41,9 @@ class Expectation(enum.Enum):
     FAILURES = "some failed requests"
     NO_FAILURES = "zero failed requests"
     BURST = (
-        f"one burst of failures, over within {BURST_WITHIN_S:g} s, with the other replicas"
-        f" serving throughout (never {BURST_OUTAGE_WITHIN_S:g} s of every request failing)"
+        f"one burst of failures within {BURST_WITHIN_S:g} s, at most"
+        f" {LATE_FAILED_SHARE:.1%} of the later requests failing, and never"
+        f" {BURST_OUTAGE_WITHIN_S:g} s of every request failing"
     )
     REPORT_ONLY = "nothing in particular"
 
@@ -41,9 +53,10 @@ class Expectation(enum.Enum):
         if self is Expectation.NO_FAILURES:
             return summary.failed == 0
         if self is Expectation.BURST:
+            late_failed, late_total = after_burst(summary)
             return (
                 summary.failed > 0
-                and summary.failing_for_s <= BURST_WITHIN_S
+                and late_failed <= LATE_FAILED_SHARE * late_total
                 and summary.longest_outage_s <= BURST_OUTAGE_WITHIN_S
             )
         return True
@@ -153,14 +166,15 @@ def verdicts(results: list[Result]) -> list[str]:
                 f" ({r.failed_before_action:,} before the action began,"
                 f" {r.summary.failed - r.failed_before_action:,} from it on)"
             )
+        late_failed, late_total = after_burst(r.summary)
         if r.expectation is Expectation.BURST:
             where += (
-                f", failing for {r.summary.failing_for_s:.1f} s,"
+                f", {late_failed:,} of {late_total:,} after the burst,"
                 f" longest outage {r.summary.longest_outage_s:.1f} s"
             )
         lines.append(
             f"{status}: {r.name}: expected {r.expectation.value}, got {r.summary.failed:,}{where}"
         )
-        if r.expectation is Expectation.BURST and r.summary.failing_for_s > BURST_WITHIN_S:
+        if r.expectation is Expectation.BURST and late_failed:
             lines.append(LATE_FAILURES)
     return lines

@@ -4,7 +4,13 @@ import pytest
 
 from tools import scenarios
 from tools.cluster import settled
-from tools.results import BURST_OUTAGE_WITHIN_S, BURST_WITHIN_S, table, verdicts
+from tools.results import (
+    BURST_OUTAGE_WITHIN_S,
+    LATE_FAILED_SHARE,
+    after_burst,
+    table,
+    verdicts,
+)
 
 # The crash drill runs about 25 s (the restarted app's warm-up) at 200 requests/s: fewer
 # requests than this, and the traffic did not run as asked.
@@ -44,10 +50,13 @@ def test_safe_recovers_from_a_crashed_pod(cluster, setup):
     # measure() waited until all replicas were ready again and traffic was healthy.
     assert settled()
     assert summary.requests >= MIN_REQUESTS, report
-    # What attendees are told: one short burst, the other replicas serving throughout.
+    # What attendees are told: one burst, the other replicas serving throughout, and after it
+    # at most a stray reset from a port kind's port proxy reused.
     assert summary.failed > 0, report
-    assert summary.failing_for_s <= BURST_WITHIN_S, report
     assert summary.longest_outage_s <= BURST_OUTAGE_WITHIN_S, report
+    late_failed, late_total = after_burst(summary)
+    assert late_total > 0, report
+    assert late_failed <= LATE_FAILED_SHARE * late_total, report
     assert result.met_expectation, report
 
 
