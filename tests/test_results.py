@@ -11,6 +11,7 @@ from tools.results import (
     Expectation,
     Result,
     after_burst,
+    release_lesson,
     table,
     verdicts,
 )
@@ -168,3 +169,8 @@ def test_json_form_has_what_the_lesson_counts():
     assert (plain.as_dict()["restarts"], plain.as_dict()["rollout_completed"]) == (None, None)
     counted = dataclasses.replace(plain, restarts=3, rollout_completed=False)
     assert (counted.as_dict()["restarts"], counted.as_dict()["rollout_completed"]) == (3, False)
+
+
+def test_a_releases_lesson_is_naive_fails_and_safe_loses_nothing():
+    assert release_lesson("naive") is Expectation.FAILURES
+    assert release_lesson("safe") is Expectation.NO_FAILURES

@@ -3,8 +3,6 @@
 import pytest
 
 from tests.helpers import run_module
-from tools.results import Expectation
-from tools.scenarios import promise, release_lesson
 
 
 @pytest.mark.parametrize(
@@ -29,13 +27,3 @@ def test_bad_arguments_are_one_line(args):
     assert "Traceback" not in run.stderr
     (line,) = run.stderr.strip().splitlines()
     assert line.startswith("scenarios: ")
-
-
-def test_the_drills_promise_holds_safe_to_zero_and_reports_naive():
-    assert promise("safe") is Expectation.NO_FAILURES
-    assert promise("naive") is Expectation.REPORT_ONLY
-
-
-def test_a_releases_lesson_is_naive_fails_and_safe_loses_nothing():
-    assert release_lesson("naive") is Expectation.FAILURES
-    assert release_lesson("safe") is Expectation.NO_FAILURES

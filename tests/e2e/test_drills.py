@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools import scenarios
+from tools import drills
 from tools.cluster import settled
 from tools.results import (
     BURST_OUTAGE_WITHIN_S,
@@ -18,11 +18,11 @@ MIN_REQUESTS = 3_000
 
 
 def test_broken_release(cluster, setup):
-    naive_broken, naive_back = scenarios.drill_broken("naive", setup)
+    naive_broken, naive_back = drills.drill_broken("naive", setup)
     assert naive_broken.summary.failures_by_kind.get("http_5xx", 0) > 0
     assert naive_back.summary.ok_by_version.get("1", 0) > 0
 
-    safe_broken, safe_back = scenarios.drill_broken("safe", setup)
+    safe_broken, safe_back = drills.drill_broken("safe", setup)
     report = table([naive_broken, naive_back, safe_broken, safe_back])
     assert safe_broken.summary.failed == 0, report
     assert set(safe_broken.summary.ok_by_version) == {"1"}
@@ -33,18 +33,18 @@ def test_broken_release(cluster, setup):
 
 
 def test_deleting_a_safe_pod_loses_no_request(cluster, setup):
-    (result,) = scenarios.drill_delete_pod("safe", setup)
+    (result,) = drills.drill_delete_pod("safe", setup)
     assert result.summary.failed == 0, table([result])
 
 
 def test_scaling_safe_down_and_up_loses_no_request(cluster, setup):
-    (result,) = scenarios.drill_scale("safe", setup)
+    (result,) = drills.drill_scale("safe", setup)
     assert result.summary.failed == 0, table([result])
     assert result.summary.ok_by_version.get("2", 0) > 0
 
 
 def test_safe_recovers_from_a_crashed_pod(cluster, setup):
-    (result,) = scenarios.drill_crash("safe", setup)
+    (result,) = drills.drill_crash("safe", setup)
     summary = result.summary
     report = "\n".join([table([result]), *verdicts([result])])
     # measure() waited until all replicas were ready again and traffic was healthy.
@@ -62,8 +62,8 @@ def test_safe_recovers_from_a_crashed_pod(cluster, setup):
 
 @pytest.mark.multinode
 def test_draining_a_node(cluster, multinode, setup):
-    (naive,) = scenarios.drill_drain("naive", setup)
-    (safe,) = scenarios.drill_drain("safe", setup)
+    (naive,) = drills.drill_drain("naive", setup)
+    (safe,) = drills.drill_drain("safe", setup)
     report = table([naive, safe])
     assert naive.summary.failed > 0, report
     assert safe.summary.failed == 0, report
