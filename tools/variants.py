@@ -18,9 +18,10 @@ from tools import cluster
 SAFE = cluster.ROOT / "k8s" / "safe.yaml"
 POD = "/spec/template/spec"
 CONTAINER = f"{POD}/containers/0"
-# Shorter than safe.yaml's 10 s preStop pause alone: the kubelet cuts the pause short and
-# kills the app with little or no time to drain what is in flight.
-SHORT_GRACE_S = 5
+# Longer than safe.yaml's 10 s preStop pause, shorter than pause + drain: the kubelet sends
+# SIGTERM after the pause and SIGKILLs the app 2 s later, mid-drain. (The API refuses a grace
+# period not longer than a preStop sleep action: a 5 s one is no longer a mistake one can make.)
+SHORT_GRACE_S = 12
 # Without a startup probe, liveness (every 10 s, 3 failures) restarts a pod that does not answer
 # within about 30 s. myapp:2's own 20 s warm-up may or may not slip in before the third failure;
 # 60 s never does, and it is the warm-up safe.yaml's startup probe is sized for.

@@ -57,7 +57,7 @@ def test_slow_requests_in_flight_when_a_pod_stops(cluster, setup, name, loses_re
     )
     summary = result.summary
     # safe: the pause, then the drain lets every slow request finish; no-graceful: SIGTERM
-    # cuts them off; short-grace: the kubelet SIGKILLs the pod 2 s after its cut-short pause.
+    # cuts them off; short-grace: the kubelet SIGKILLs the pod 2 s after its pause, mid-drain.
     assert (summary.failed > 0) == loses_requests, table([result])
     assert summary.ok_by_version.get("2", 0) > 0, table([result])
 
