@@ -171,8 +171,9 @@ def verdicts(results: list[Result]) -> list[str]:
                 f" ({r.failed_before_action:,} before the action began,"
                 f" {r.summary.failed - r.failed_before_action:,} from it on)"
             )
-        late_failed, late_total = after_burst(r.summary)
+        late_failed = 0
         if r.expectation is Expectation.BURST:
+            late_failed, late_total = after_burst(r.summary)
             where += (
                 f", {late_failed:,} of {late_total:,} after the burst,"
                 f" longest outage {r.summary.longest_outage_s:.1f} s"
@@ -180,6 +181,6 @@ def verdicts(results: list[Result]) -> list[str]:
         lines.append(
             f"{status}: {r.name}: expected {r.expectation.value}, got {r.summary.failed:,}{where}"
         )
-        if r.expectation is Expectation.BURST and late_failed:
+        if late_failed:
             lines.append(LATE_FAILURES)
     return lines
