@@ -47,6 +47,15 @@ VERSION ?= $(if $(filter 1,$(RUNNING_VERSION)),2,1)
 
 KIND_CONTEXT = $(filter kind-%,$(shell $(KUBECTL) config current-context 2>/dev/null))
 
+# Name a cluster that is not a local workshop cluster to let the targets change it (CONTEXT=name).
+CONTEXT ?=
+export CONTEXT
+# First line of every target that changes a cluster: tools/context_guard.py refuses, in one line
+# and before anything reaches the cluster, a kubectl context that is not a local workshop cluster
+# unless CONTEXT names it. The tools and the end-to-end tests ask the same guard.
+GUARD = $(NEED_PYTHON)$(call refuse_if,$(shell $(PYTHON) -m tools.context_guard 2>&1))
+refuse_if = $(if $(1),$(error $(1)))
+
 # $(call require,TOOL,how to get it): stop with one clear line when TOOL is not installed.
 require = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) not found: $(2)))
 NEED_DOCKER = $(call require,docker,install Docker (Engine or Desktop) from https://docs.docker.com/get-docker/)
@@ -104,7 +113,8 @@ cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080 (NODES=3
 	$(NEED_DOCKER)
 	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running: start Docker Desktop (or dockerd), then run make cluster again" >&2; exit 1; }
 	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
-		echo "kind cluster '$(KIND_CLUSTER)' already exists (to change it, e.g. its NODES: make cluster-delete first)"; exit 0; fi; \
+		$(KIND) export kubeconfig --name $(KIND_CLUSTER) >/dev/null; \
+		echo "kind cluster '$(KIND_CLUSTER)' already exists: kubectl now points at it, context kind-$(KIND_CLUSTER) (to change the cluster, e.g. its NODES: make cluster-delete first)"; exit 0; fi; \
 	$(if $(KIND_NODE_IMAGE),docker image inspect '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || docker pull -q '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || { \
 		echo "error: node image $(KIND_NODE_IMAGE) is not on this machine and cannot be pulled: check its name and your network" >&2; exit 1; };) \
 	if (exec 3<>/dev/tcp/127.0.0.1/30080) 2>/dev/null; then \
@@ -140,6 +150,7 @@ export CGROUP_V1_PATCH
 
 .PHONY: load
 load: ## Load the built images into kind (other local clusters use Docker's images as they are)
+	$(GUARD)
 	$(NEED_KUBECTL)
 	$(NEED_DOCKER)
 	@if [ -z "$(KIND_CONTEXT)" ]; then \
@@ -157,6 +168,7 @@ load: ## Load the built images into kind (other local clusters use Docker's imag
 # $(call deploy,naive|safe): the Service, then k8s/VARIANT.yaml with image $(IMAGE):$(VERSION),
 # then wait for the rollout. Every check fails with one line before anything is changed.
 define deploy
+	$(GUARD)
 	$(if $(filter 1 2 3,$(VERSION)),,$(error VERSION must be 1 or 2 (3 is the drills' broken release), not '$(VERSION)'))
 	$(NEED_KUBECTL)
 	$(NEED_DOCKER)
@@ -208,7 +220,7 @@ status: ## Show which Deployment runs, its pods, and each endpoint of the Servic
 
 .PHONY: demo
 demo: ## The whole story in one command: naive vs safe rollouts under traffic, side by side
-	$(NEED_PYTHON)
+	$(GUARD)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CLUSTER_ANSWERS) || { \
@@ -226,6 +238,7 @@ drill-broken: ## Roll out the broken myapp:3, then roll back
 
 .PHONY: rollback
 rollback: ## Undo the last rollout (kubectl rollout undo) and wait until it completes
+	$(GUARD)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
 	$(KUBECTL) rollout undo deployment/myapp
@@ -258,7 +271,7 @@ baseline: ## The same traffic with nothing happening (60 s, or DURATION=s): the 
 # $(call drill,ARGS[,TARGETS]): python -m tools.scenarios ARGS on the current cluster, with all
 # three images (and TARGETS, e.g. load, made once they are built).
 define drill
-	$(NEED_PYTHON)
+	$(GUARD)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
@@ -278,7 +291,7 @@ lesson: ## Safe minus one protection at a time, each rolled from v1 (ROLLOUTS=n 
 
 .PHONY: propagation
 propagation: ## Delete pods one by one and time until every node stops routing to them (DELETIONS=n)
-	$(NEED_PYTHON)
+	$(GUARD)
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
@@ -288,6 +301,7 @@ propagation: ## Delete pods one by one and time until every node stops routing t
 
 .PHONY: clean
 clean: ## Delete what the deploy targets created (the Deployment, the Service, the PDB)
+	$(GUARD)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
 	$(KUBECTL) delete deployment/myapp service/myapp poddisruptionbudget/myapp --ignore-not-found

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import subprocess
 import time
@@ -13,10 +12,11 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from tools import context_guard
+from tools.context_guard import KUBECTL
 from tools.traffic import HEADERS, TrafficOptions, send_request
 
 ROOT = Path(__file__).resolve().parent.parent
-KUBECTL = os.environ.get("KUBECTL", "kubectl")
 REPLICAS = 3
 SELECTOR = "app=myapp"
 SETTLE_TIMEOUT = 240.0
@@ -29,6 +29,13 @@ MAKE_TRAILER = re.compile(r"make(\[\d+\])?: \*\*\* ")
 
 class ClusterError(Exception):
     """The cluster could not be brought into a scenario's starting state; one line."""
+
+
+def refuse_unless_workshop_cluster() -> None:
+    """context_guard's verdict, before a tool's first command reaches the cluster."""
+    reason = context_guard.check()
+    if reason:
+        raise ClusterError(reason)
 
 
 def run(

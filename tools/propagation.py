@@ -294,6 +294,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        cluster.refuse_unless_workshop_cluster()
         propagation = measure(args.deletions)
     except cluster.ClusterError as error:
         print(f"propagation: {error}", file=sys.stderr)

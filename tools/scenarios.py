@@ -147,6 +147,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        cluster.refuse_unless_workshop_cluster()
         setup = Setup(traffic_options(args), quiet=args.quiet)
         if args.command == "demo":
             results = demo(setup)

@@ -1,0 +1,106 @@
+"""The workshop's cluster under another name, as a work cluster would be: every command that
+would change it refuses, and nothing on it changes. `make cluster` points kubectl back at the
+workshop's cluster however often it runs."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT
+from tools import cluster as commands
+from tools.context_guard import WORKSHOP_CONTEXT
+
+WORK_CONTEXT = "acme-prod"
+
+
+def kubeconfig_copy(path, context: str) -> dict[str, str]:
+    """The environment of a kubectl whose current context is `context`, kept in its own file."""
+    path.write_text(commands.kubectl("config", "view", "--raw", "--minify"))
+    env = {**os.environ, "KUBECONFIG": str(path)}
+    env.pop("CONTEXT", None)
+    current = commands.kubectl("config", "current-context")
+    if context != current:
+        subprocess.run(
+            [commands.KUBECTL, "config", "rename-context", current, context],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return env
+
+
+def state() -> dict[str, str]:
+    """What each command would change: the Deployment, the Service and the pods of myapp."""
+    return {
+        "deployment": commands.kubectl(
+            "get", "deployment", "myapp", "-o", "jsonpath={.metadata.resourceVersion}"
+        ),
+        "service": commands.kubectl(
+            "get", "service", "myapp", "-o", "jsonpath={.metadata.resourceVersion}"
+        ),
+        "pods": " ".join(sorted(pod["metadata"]["name"] for pod in commands.pods())),
+    }
+
+
+@pytest.fixture(scope="module")
+def safe_v1(cluster):
+    assert commands.deploy("safe", "1").returncode == 0
+    commands.wait_for(commands.settled, commands.SETTLE_TIMEOUT, "3 ready pods of safe v1")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["make", "deploy-safe", "VERSION=2"],
+        ["make", "clean"],
+        [sys.executable, "-m", "tools.scenarios", "drill", "delete-pod"],
+    ],
+    ids=["make deploy-safe", "make clean", "tools.scenarios"],
+)
+def test_a_work_context_is_refused_and_its_cluster_left_alone(safe_v1, tmp_path, command):
+    before = state()
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=kubeconfig_copy(tmp_path / "kubeconfig", WORK_CONTEXT),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert f"refusing to change the cluster of kubectl context '{WORK_CONTEXT}'" in result.stderr
+    assert state() == before
+
+
+def test_make_cluster_points_kubectl_back_at_the_workshop_cluster(cluster, require, tmp_path):
+    require(shutil.which(os.environ.get("KIND", "kind")) is not None, "kind is not installed")
+    if commands.kubectl("config", "current-context") != WORKSHOP_CONTEXT:
+        pytest.skip(f"make cluster's cluster is {WORKSHOP_CONTEXT}; kubectl points elsewhere")
+    env = kubeconfig_copy(tmp_path / "kubeconfig", WORK_CONTEXT)
+    for attempt in (1, 2):
+        subprocess.run(
+            [commands.KUBECTL, "config", "use-context", WORK_CONTEXT],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        result = subprocess.run(
+            ["make", "--no-print-directory", "cluster"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"attempt {attempt}: {result.stderr}"
+        current = subprocess.run(
+            [commands.KUBECTL, "config", "current-context"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert current == WORKSHOP_CONTEXT, f"attempt {attempt}"
