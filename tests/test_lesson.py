@@ -1,11 +1,14 @@
 """tools/lesson.py: one row per variant, summed over its rollouts, from hand-made results."""
 
+import dataclasses
+
 import pytest
 
 from app.routes import MAX_DELAY_SECONDS
 from tools import lesson
 from tools.results import Expectation, Result
 from tools.summary import Outcome, summarize
+from tools.traffic import TrafficOptions
 from tools.variants import VARIANTS
 
 
@@ -79,3 +82,63 @@ def test_every_variant_has_a_row_name_and_safe_comes_first():
 
 def test_slow_requests_ask_no_longer_than_the_app_answers():
     assert lesson.MAX_SLOW_S == MAX_DELAY_SECONDS
+
+
+NEW_SHORT = TrafficOptions()
+KEPT_ALIVE = TrafficOptions(keepalive=True)
+
+
+@pytest.mark.parametrize(
+    ("traffic", "slow_s", "expected"),
+    [
+        # make lesson's default: short requests, a new connection each.
+        (
+            NEW_SHORT,
+            None,
+            {"safe": "NO_FAILURES", "no-readiness": "FAILURES", "no-prestop": "FAILURES",
+             "no-startup-probe": "STUCK"},
+        ),
+        # SLOW=5 with --keepalive: requests in flight when pods stop.
+        (
+            KEPT_ALIVE,
+            5.0,
+            {"safe": "NO_FAILURES", "no-readiness": "FAILURES", "no-graceful": "FAILURES",
+             "short-grace": "FAILURES", "no-startup-probe": "STUCK"},
+        ),
+        # Any other traffic: only what holds whatever the traffic.
+        (
+            KEPT_ALIVE,
+            None,
+            {"safe": "NO_FAILURES", "no-readiness": "FAILURES", "no-startup-probe": "STUCK"},
+        ),
+        (
+            NEW_SHORT,
+            5.0,
+            {"safe": "NO_FAILURES", "no-readiness": "FAILURES", "no-startup-probe": "STUCK"},
+        ),
+    ],
+)  # fmt: skip
+def test_each_row_must_show_what_it_teaches_under_the_traffic_that_shows_it(
+    traffic, slow_s, expected
+):
+    got = {v.name: lesson.expectation(v, traffic, slow_s).name for v in lesson.EVERY_VARIANT}
+    assert {name: e for name, e in got.items() if e != "REPORT_ONLY"} == expected
+
+
+def test_the_control_losing_a_request_fails_the_lesson():
+    lost_one = dataclasses.replace(rollout("safe", 1, 70.0), expectation=Expectation.NO_FAILURES)
+    assert not lost_one.met_expectation
+    assert dataclasses.replace(lost_one, summary=rollout("safe", 0, 70.0).summary).met_expectation
+
+
+@pytest.mark.parametrize(
+    ("completed", "failed", "met"), [(False, 0, True), (True, 0, False), (False, 3, False)]
+)
+def test_a_stuck_rollout_is_met_only_when_it_never_completed_and_lost_nothing(
+    completed, failed, met
+):
+    stuck = dataclasses.replace(
+        rollout("no-startup-probe", failed, 121.0, completed=completed),
+        expectation=Expectation.STUCK,
+    )
+    assert stuck.met_expectation is met

@@ -154,6 +154,7 @@ def test_verdicts_tell_noise_before_the_action_from_the_lesson():
         (Expectation.FAILURES, True),
         (Expectation.BURST, True),
         (Expectation.NO_FAILURES, False),
+        (Expectation.STUCK, False),
         (Expectation.REPORT_ONLY, None),
     ],
 )
@@ -174,3 +175,16 @@ def test_json_form_has_what_the_lesson_counts():
 def test_a_releases_lesson_is_naive_fails_and_safe_loses_nothing():
     assert release_lesson("naive") is Expectation.FAILURES
     assert release_lesson("safe") is Expectation.NO_FAILURES
+
+
+def test_a_stuck_rollouts_verdict_says_whether_it_completed():
+    stuck = dataclasses.replace(
+        result("no-startup-probe #1", 0, Expectation.STUCK), rollout_completed=False
+    )
+    assert verdicts([stuck]) == [
+        f"ok: no-startup-probe #1: expected {Expectation.STUCK.value}, got 0,"
+        " rollout never completed"
+    ]
+    completed = dataclasses.replace(stuck, rollout_completed=True)
+    assert verdicts([completed])[0].startswith("UNEXPECTED: ")
+    assert verdicts([completed])[0].endswith(", completed")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tools import cluster
 from tools.measuring import RECOVERY_TIMEOUT, Notes, Setup, measure
 from tools.results import Expectation, Result, text_table
+from tools.traffic import TrafficOptions
 from tools.variants import BROKEN_RELEASE, CONTROL, VARIANTS, Variant, render
 
 # Longer than safe.yaml's 120 s progress deadline: a stuck rollout is reported by Kubernetes
@@ -24,6 +25,37 @@ BROKEN_RELEASE_WATCH_S = 5.0
 EVERY_VARIANT = (CONTROL, *VARIANTS)
 # The longest /delay the app answers (app/routes.py MAX_DELAY_SECONDS; a test keeps them equal).
 MAX_SLOW_S = 10.0
+
+
+# What each row must show for the lesson to hold (README, "What the tables say"), by the traffic
+# that shows it; a row not named shows nothing in particular there, and is only reported.
+# Whatever the traffic: the control loses nothing, a broken release that passes as ready fails
+# requests, and a warm-up that liveness kills never completes.
+ANY_TRAFFIC = {
+    CONTROL.name: Expectation.NO_FAILURES,
+    "no-readiness": Expectation.FAILURES,
+    "no-startup-probe": Expectation.STUCK,
+}
+# Short requests on new connections (make lesson's default): the app stops listening while
+# nodes still send new connections to it.
+SHORT_ON_NEW_CONNECTIONS = {**ANY_TRAFFIC, "no-prestop": Expectation.FAILURES}
+# Slow requests on kept-alive connections (SLOW=s with --keepalive): requests are in flight
+# at SIGTERM, and what stops the app before they end cuts them off.
+SLOW_ON_KEPT_ALIVE = {
+    **ANY_TRAFFIC,
+    "no-graceful": Expectation.FAILURES,
+    "short-grace": Expectation.FAILURES,
+}
+
+
+def expectation(variant: Variant, traffic: TrafficOptions, slow_s: float | None) -> Expectation:
+    if slow_s is None and not traffic.keepalive:
+        expected = SHORT_ON_NEW_CONNECTIONS
+    elif slow_s is not None and traffic.keepalive:
+        expected = SLOW_ON_KEPT_ALIVE
+    else:
+        expected = ANY_TRAFFIC
+    return expected.get(variant.name, Expectation.REPORT_ONLY)
 
 
 def by_name(name: str) -> Variant:
@@ -48,6 +80,7 @@ def rollout(
     )
     if slow_s is not None:
         setup = dataclasses.replace(setup, traffic=setup.traffic.asking_delay(slow_s))
+    expected = expectation(variant, setup.traffic, slow_s)
     serves_broken = variant.release == BROKEN_RELEASE
     target = f"{image}:{variant.release}"
 
@@ -68,7 +101,7 @@ def rollout(
         variant.name,
         roll,
         setup,
-        expectation=Expectation.REPORT_ONLY,
+        expectation=expected,
         end_version=variant.release if variant.rollout_completes and not serves_broken else None,
         recovery_timeout=BROKEN_RELEASE_WATCH_S if serves_broken else RECOVERY_TIMEOUT,
         # A stuck rollout keeps its never-ready new pod beside the old ones: nothing settles.

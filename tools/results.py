@@ -45,9 +45,10 @@ class Expectation(enum.Enum):
         f" {LATE_FAILED_SHARE:.1%} of the later requests failing, and never"
         f" {BURST_OUTAGE_WITHIN_S:g} s of every request failing"
     )
+    STUCK = "a rollout that never completes, and zero failed requests"
     REPORT_ONLY = "nothing in particular"
 
-    def met_by(self, summary: Summary) -> bool:
+    def met_by(self, summary: Summary, rollout_completed: bool | None = None) -> bool:
         if self is Expectation.FAILURES:
             return summary.failed > 0
         if self is Expectation.NO_FAILURES:
@@ -59,6 +60,8 @@ class Expectation(enum.Enum):
                 and late_failed <= LATE_FAILED_SHARE * late_total
                 and summary.longest_outage_s <= BURST_OUTAGE_WITHIN_S
             )
+        if self is Expectation.STUCK:
+            return rollout_completed is False and summary.failed == 0
         return True
 
 
@@ -88,13 +91,14 @@ class Result:
 
     @property
     def met_expectation(self) -> bool:
-        return self.expectation.met_by(self.summary)
+        return self.expectation.met_by(self.summary, self.rollout_completed)
 
     def as_dict(self) -> dict[str, Any]:
         expect_failures = {
             Expectation.FAILURES: True,
             Expectation.BURST: True,
             Expectation.NO_FAILURES: False,
+            Expectation.STUCK: False,
         }
         return {
             "name": self.name,
@@ -172,6 +176,8 @@ def verdicts(results: list[Result]) -> list[str]:
                 f" {r.summary.failed - r.failed_before_action:,} from it on)"
             )
         late_failed = 0
+        if r.expectation is Expectation.STUCK:
+            where += ", rollout never completed" if r.rollout_completed is False else ", completed"
         if r.expectation is Expectation.BURST:
             late_failed, late_total = after_burst(r.summary)
             where += (
