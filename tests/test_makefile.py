@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, fake_tool
 from tools.cluster import MAKE_TRAILER
 
 WORKSHOP_ORDER = ["build-v1", "build-v2", "cluster", "deploy-naive", "deploy-safe", "watch", "demo"]
@@ -108,14 +108,6 @@ def test_no_reachable_cluster_is_one_line(tmp_path, require):
         "error: no Kubernetes cluster reachable (kubectl context 'nowhere'): "
         "create one with 'make cluster'"
     ]
-
-
-def fake_tool(directory, name: str, script: str) -> str:
-    """An executable `name` in directory that runs the shell script."""
-    path = directory / name
-    path.write_text(f"#!/bin/sh\n{script}\n")
-    path.chmod(0o755)
-    return str(path)
 
 
 def test_cluster_without_a_running_docker_is_one_line(tmp_path):
