@@ -1,5 +1,11 @@
 # Zero-downtime deployments on Kubernetes: the workshop, driven from here. `make help` lists it all.
 
+# GNU make 3.81 (Apple's /usr/bin/make) ignores .SHELLFLAGS below without a word, so recipes
+# would go on after a failure. 3.82 added .SHELLFLAGS and, in .FEATURES, `undefine` (its NEWS).
+ifeq ($(filter undefine,$(.FEATURES)),)
+$(error GNU make $(MAKE_VERSION) is too old for this Makefile (it ignores .SHELLFLAGS): brew install make, then run gmake instead of make (docs/troubleshooting.md#make))
+endif
+
 # Every recipe in bash, stopping at the first failing command, also inside a pipe.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c

@@ -210,3 +210,24 @@ ENDPOINT_SLICE = {
     ],
     "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
 }
+
+
+# .FEATURES of GNU make 3.81, Apple's /usr/bin/make (none here to run): 3.82 added `undefine`
+# and `oneshell` (GNU make's NEWS), and .SHELLFLAGS with them.
+MAKE_3_81 = [
+    "MAKE_VERSION=3.81",
+    ".FEATURES=target-specific order-only second-expansion"
+    " else-if archives jobserver check-symlink",
+]
+
+
+@pytest.mark.parametrize("target", ["help", "deploy-safe"])
+def test_make_3_81_is_refused_in_one_line_before_anything_runs(target):
+    result = make(target, *MAKE_3_81)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    (line,) = own_lines(result)
+    assert line.endswith(
+        "*** GNU make 3.81 is too old for this Makefile (it ignores .SHELLFLAGS): brew install"
+        " make, then run gmake instead of make (docs/troubleshooting.md#make).  Stop."
+    )
