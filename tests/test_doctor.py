@@ -4,12 +4,13 @@ bin directory, nothing else on PATH): a ready machine, then one thing wrong at a
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 import pytest
 
-from tests.helpers import fake_tool, free_port
-from tools import context_guard, docker_checks, doctor
+from tests.helpers import ROOT, fake_tool, free_port
+from tools import context_guard, docker_checks, doctor, remedies
 
 GIB = 1024**3
 # What `docker info --format '{{json .}}'` says on a ready machine, abridged.
@@ -313,3 +314,16 @@ def test_a_bad_port_is_one_line(capsys, port):
     assert capsys.readouterr().err == (
         f"doctor: argument --port: must be a port from 1 to 65535, got {port}\n"
     )
+
+
+def test_every_section_doctor_and_make_point_to_exists():
+    """Each hint's topic, and each `docs/troubleshooting.md#x` or `{DOCS}#x`, is an anchor."""
+    sources = "".join(
+        path.read_text() for path in [*(ROOT / "tools").glob("*.py"), ROOT / "Makefile"]
+    )
+    named = set(remedies.HINTS) | set(
+        re.findall(r"(?:troubleshooting\.md|\{DOCS\})#([a-z0-9-]+)", sources)
+    )
+    anchors = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', (ROOT / remedies.DOCS).read_text()))
+    assert len(named) > 10
+    assert named - anchors == set()
