@@ -1,5 +1,11 @@
 # Zero-downtime deployments on Kubernetes: the workshop, driven from here. `make help` lists it all.
 
+# GNU make 3.81 (Apple's /usr/bin/make) ignores .SHELLFLAGS below without a word, so recipes
+# would go on after a failure. 3.82 added .SHELLFLAGS and, in .FEATURES, `undefine` (its NEWS).
+ifeq ($(filter undefine,$(.FEATURES)),)
+$(error GNU make $(MAKE_VERSION) is too old for this Makefile (it ignores .SHELLFLAGS): brew install make, then run gmake instead of make (docs/troubleshooting.md#make))
+endif
+
 # Every recipe in bash, stopping at the first failing command, also inside a pipe.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -72,6 +78,16 @@ NEED_PYTHON = $(if $(shell $(PYTHON) -c 'import sys; print(sys.version_info >= (
 .PHONY: help
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m [VAR=value]\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+# Without NEED_PYTHON: doctor runs on Python 3.8+ so that it can tell a 3.9 or 3.10 user what to
+# install; only an interpreter too old even for doctor stops here, in one line.
+.PHONY: doctor
+doctor: ## Check this machine for the workshop: tools, Docker, port 30080, kubectl's context, images
+	$(call require,$(PYTHON),install Python 3.11 or newer (docs/troubleshooting.md#python))
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 8))' 2>/dev/null || { \
+		echo "error: $(PYTHON) is too old even for make doctor: install Python 3.11 or newer (docs/troubleshooting.md#python)" >&2; exit 1; }
+	@KUBECTL='$(KUBECTL)' $(PYTHON) -m tools.doctor --python '$(PYTHON)' --make '$(MAKE)' \
+		--kind '$(KIND)' --kind-cluster '$(KIND_CLUSTER)' --image '$(IMAGE)'
 
 ##@ Images
 

@@ -23,6 +23,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def fake_tool(directory, name: str, script: str) -> str:
+    """An executable `name` in directory that runs the shell script."""
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
 def poll(condition, timeout: float, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

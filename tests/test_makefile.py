@@ -7,11 +7,12 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 
 import pytest
 import yaml
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, fake_tool
 from tools.cluster import MAKE_TRAILER
 
 WORKSHOP_ORDER = ["build-v1", "build-v2", "cluster", "deploy-naive", "deploy-safe", "watch", "demo"]
@@ -108,14 +109,6 @@ def test_no_reachable_cluster_is_one_line(tmp_path, require):
         "error: no Kubernetes cluster reachable (kubectl context 'nowhere'): "
         "create one with 'make cluster'"
     ]
-
-
-def fake_tool(directory, name: str, script: str) -> str:
-    """An executable `name` in directory that runs the shell script."""
-    path = directory / name
-    path.write_text(f"#!/bin/sh\n{script}\n")
-    path.chmod(0o755)
-    return str(path)
 
 
 def test_cluster_without_a_running_docker_is_one_line(tmp_path):
@@ -218,3 +211,74 @@ ENDPOINT_SLICE = {
     ],
     "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
 }
+
+
+# .FEATURES of GNU make 3.81, Apple's /usr/bin/make (none here to run): 3.82 added `undefine`
+# and `oneshell` (GNU make's NEWS), and .SHELLFLAGS with them.
+MAKE_3_81 = [
+    "MAKE_VERSION=3.81",
+    ".FEATURES=target-specific order-only second-expansion"
+    " else-if archives jobserver check-symlink",
+]
+
+
+@pytest.mark.parametrize("target", ["help", "doctor", "deploy-safe"])
+def test_make_3_81_is_refused_in_one_line_before_anything_runs(target):
+    result = make(target, *MAKE_3_81)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    (line,) = own_lines(result)
+    assert line.endswith(
+        "*** GNU make 3.81 is too old for this Makefile (it ignores .SHELLFLAGS): brew install"
+        " make, then run gmake instead of make (docs/troubleshooting.md#make).  Stop."
+    )
+
+
+def test_make_doctor_runs_doctor_with_the_makefiles_settings_even_on_python_3_9(tmp_path):
+    # A python3.9 as make sees it: its version, "False" to any 3.11 question, and for anything
+    # else this interpreter, so that doctor runs: no 3.11 gate may stand before doctor.
+    python = fake_tool(
+        tmp_path,
+        "python3.9",
+        f"""case "$1" in
+  --version) echo "Python 3.9.6";;
+  -c) case "$2" in *"(3, 11)"*) echo False;; esac;;
+  *) exec {sys.executable} "$@";; esac""",
+    )
+    kubectl = fake_tool(
+        tmp_path,
+        "kubectl-1.37",
+        'case "$1" in version) echo "Client Version: v1.37.2";; config) echo work-prod;; esac',
+    )
+    kind = fake_tool(tmp_path, "kind-0.33", 'echo "kind v0.33.0 go1.24.6 linux/amd64"')
+    info = json.dumps({"ServerVersion": "28.2.2", "MemTotal": 8 << 30, "NCPU": 4})
+    fake_tool(
+        tmp_path,
+        "docker",
+        f"""case "$1" in --version) echo "Docker version 28.2.2, build e6534b4";;
+  info) echo '{info}';; image) case "$3" in shop:[123]) echo '[{{}}]';; *) exit 1;; esac;;
+  *) exit 1;; esac""",
+    )
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "CONTEXT": ""}
+    settings = [f"PYTHON={python}", f"KUBECTL={kubectl}", f"KIND={kind}", "IMAGE=shop"]
+    result = make("doctor", *settings, env=env)
+    assert result.returncode != 0, result.stderr
+    *lines, _summary = [line.split(None, 2) for line in result.stdout.splitlines()]
+    checks = {line[1]: (line[0], line[2]) for line in lines}
+    assert checks["python"][0] == "FAIL"
+    assert checks["python"][1].startswith(f"{python} is 3.9.6, the kit needs 3.11+: ")
+    assert checks["make"][0] == "ok"
+    assert checks["kubectl"] == ("ok", f"{kubectl} is 1.37")
+    assert checks["kind"] == ("ok", f"{kind} is v0.33.0")
+    assert checks["context"][1].startswith("work-prod is not a local cluster")
+    assert checks["images"] == ("ok", "shop:1, shop:2 and shop:3 are built")
+
+
+def test_make_doctor_with_a_python_too_old_even_for_doctor_is_one_line(tmp_path):
+    python = fake_tool(tmp_path, "python2", 'echo "SyntaxError: invalid syntax" >&2; exit 1')
+    result = make("doctor", f"PYTHON={python}")
+    assert result.returncode != 0
+    assert own_lines(result) == [
+        f"error: {python} is too old even for make doctor: install Python 3.11 or newer"
+        " (docs/troubleshooting.md#python)"
+    ]

@@ -1,0 +1,213 @@
+"""make doctor: is this laptop ready for the workshop? One line per check, `ok`, `WARN` or `FAIL`,
+each failing one with what to do on this system and where docs/troubleshooting.md says more.
+Exits 1 when something blocks the workshop, 0 when there are only warnings.
+
+It must run where the kit's own Python is missing: macOS' python3 is 3.9, Ubuntu 22.04's 3.10,
+and those users need doctor most. So this module and what it imports (tools.probes,
+tools.docker_checks, tools.remedies, tools.context_guard, tools.defaults) keep to Python 3.8
+(ruff checks their syntax with target-version py38, see pyproject.toml), and the 3.11 check asks
+the interpreter given with --python instead of looking at its own.
+
+Usage: python3 -m tools.doctor [--python python3.12] [--make gmake] [--port 30080] ...
+(kubectl is $KUBECTL, or kubectl, as for every tool: tools.context_guard reads it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from tools import context_guard, defaults
+from tools.docker_checks import check_images, check_resources, docker_info
+from tools.probes import Check, dotted, fail, ok, run, tool_version, warn
+from tools.remedies import DOCS, hint
+
+# The kit's watcher and scenarios use 3.11's stdlib.
+PYTHON_NEEDED = (3, 11)
+# 3.81 (Apple's /usr/bin/make) ignores .SHELLFLAGS, so recipes would go on after a failure.
+MAKE_NEEDED = (3, 82)
+# What the kit is tested with (README, Prerequisites). An older kind creates Kubernetes older
+# than 1.34; kubectl must be within one minor version of the server (1.34 to 1.37), so one
+# older than 1.33 cannot talk to any of them within the skew policy.
+KIND_TESTED = (0, 33, 0)
+KUBECTL_TESTED = ((1, 34), (1, 37))
+KUBECTL_OLDEST = (1, 33)
+
+
+def check_python(python: str) -> Check:
+    version, said = tool_version([python, "--version"], 3)
+    if version is None:
+        return fail("python", f"{python}: {said}: {hint('python')}")
+    if version[:2] < PYTHON_NEEDED:
+        return fail(
+            "python",
+            f"{python} is {dotted(version)}, the kit needs {dotted(PYTHON_NEEDED)}+:"
+            f" {hint('python')}",
+        )
+    return ok("python", f"{python} is {dotted(version)}")
+
+
+def check_make(make: str) -> Check:
+    version, said = tool_version([make, "--version"], 2)
+    if version is None or "GNU Make" not in said:
+        return fail("make", f"{make}: {said}, the kit needs GNU make: {hint('make')}")
+    if version < MAKE_NEEDED:
+        return fail(
+            "make",
+            f"{make} is GNU Make {dotted(version)}, which ignores .SHELLFLAGS (the kit needs"
+            f" {dotted(MAKE_NEEDED)}+): {hint('make')}",
+        )
+    return ok("make", f"{make} is GNU Make {dotted(version)}")
+
+
+def check_kubectl() -> Check:
+    kubectl = context_guard.KUBECTL
+    version, said = tool_version([kubectl, "version", "--client"], 2)
+    if version is None:
+        return fail("kubectl", f"{kubectl}: {said}: {hint('kubectl')}")
+    tested = f"tested: {dotted(KUBECTL_TESTED[0])} to {dotted(KUBECTL_TESTED[1])}"
+    if version < KUBECTL_OLDEST:
+        return fail(
+            "kubectl",
+            f"{kubectl} is {dotted(version)}, too old for Kubernetes 1.34+ ({tested}):"
+            f" {hint('kubectl')}",
+        )
+    if not KUBECTL_TESTED[0] <= version <= KUBECTL_TESTED[1]:
+        return warn("kubectl", f"{kubectl} is {dotted(version)}, untested ({tested})")
+    return ok("kubectl", f"{kubectl} is {dotted(version)}")
+
+
+def check_kind(kind: str) -> Check:
+    version, said = tool_version([kind, "version"], 3)
+    if version is None:
+        return fail("kind", f"{kind}: {said}: {hint('kind')}")
+    if version < KIND_TESTED:
+        return fail(
+            "kind",
+            f"{kind} is v{dotted(version)}, older than the tested v{dotted(KIND_TESTED)} (its"
+            f" Kubernetes would be older than 1.34): {hint('kind')}",
+        )
+    if version > KIND_TESTED:
+        return warn(
+            "kind",
+            f"{kind} is v{dotted(version)}, newer than the tested v{dotted(KIND_TESTED)}:"
+            f" if its Kubernetes is newer than 1.37, pin KIND_NODE_IMAGE ({DOCS}#kind)",
+        )
+    return ok("kind", f"{kind} is v{dotted(version)}")
+
+
+def check_port(port: int, kind_cluster: str, docker_running: bool) -> Check:
+    if not port_taken(port):
+        return ok("port", f"127.0.0.1:{port} is free")
+    if docker_running and cluster_publishes(kind_cluster, port):
+        return ok("port", f"127.0.0.1:{port} is the kind cluster {kind_cluster}'s")
+    return fail(
+        "port",
+        f"127.0.0.1:{port} is taken, and the cluster needs it: find the owner with"
+        f" 'lsof -i :{port}' and stop it ({DOCS}#port)",
+    )
+
+
+def port_taken(port: int) -> bool:
+    # Something answering (on 127.0.0.1 or on every address), or a listener bind cannot share;
+    # SO_REUSEADDR so that a closed connection's TIME_WAIT does not count.
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return True
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def cluster_publishes(kind_cluster: str, port: int) -> bool:
+    result = run(["docker", "port", f"{kind_cluster}-control-plane", f"{port}/tcp"])
+    return bool(result and result.returncode == 0 and f"127.0.0.1:{port}" in result.stdout)
+
+
+def check_context() -> Check:
+    context = context_guard.current_context()
+    workshop = context_guard.WORKSHOP_CONTEXT
+    if not context:
+        return ok("context", f"none yet: make cluster creates {workshop}")
+    if context_guard.is_local(context):
+        return ok("context", f"{context} (a local cluster)")
+    named = os.environ.get(context_guard.OVERRIDE)
+    if named == context:
+        return ok("context", f"{context} (not local, named: {context_guard.OVERRIDE}={named})")
+    return warn(
+        "context",
+        f"{context} is not a local cluster: the kit's targets will refuse it;"
+        f" make cluster creates {workshop} and switches kubectl to it ({DOCS}#context)",
+    )
+
+
+def all_checks(args: argparse.Namespace) -> list[Check]:
+    checks = [check_python(args.python), check_make(args.make)]
+    docker, info = docker_info()
+    checks += docker
+    if info is not None:
+        checks += check_resources(info)
+    checks += [check_kubectl(), check_kind(args.kind), check_context()]
+    checks.append(check_port(args.port, args.kind_cluster, info is not None))
+    if info is not None:
+        checks.append(check_images(args.image))
+    return checks
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    # tools.cli_options has the same, but imports the traffic code, which needs Python 3.11.
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"doctor: {message}\n")
+
+
+def port_type(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {text}")
+    return int(text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = OneLineArgumentParser(prog="doctor", description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="python3", help="the kit's Python (make's PYTHON)")
+    parser.add_argument("--make", default="make", help="the make to run the kit with")
+    parser.add_argument("--kind", default="kind", help="kind (make's KIND)")
+    parser.add_argument(
+        "--kind-cluster",
+        default=context_guard.WORKSHOP_CONTEXT[len("kind-") :],
+        help="the workshop's kind cluster (make's KIND_CLUSTER)",
+    )
+    parser.add_argument("--image", default="myapp", help="the image name (make's IMAGE)")
+    parser.add_argument(
+        "--port",
+        type=port_type,
+        default=urlsplit(defaults.URL).port,
+        help="the port the cluster answers on, on 127.0.0.1 (default %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    checks = all_checks(args)
+    for check in checks:
+        print(f"{check.status:<5} {check.name:<12} {check.message}")
+    failures = sum(check.status == "FAIL" for check in checks)
+    warnings = sum(check.status == "WARN" for check in checks)
+    if failures:
+        print(f"{failures} to fix before the workshop (FAIL), {warnings} warning(s)")
+        return 1
+    print(f"ready for the workshop, {warnings} warning(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
