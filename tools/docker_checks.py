@@ -8,7 +8,18 @@ import json
 import os
 import shutil
 
-from tools.probes import GIB, Check, dotted, fail, gib, ok, run, tool_version, version_in, warn
+from tools.doctor_checks import (
+    GIB,
+    Check,
+    dotted,
+    fail,
+    gib,
+    ok,
+    run,
+    tool_version,
+    version_in,
+    warn,
+)
 from tools.remedies import DOCS, hint
 
 # The README's floor for the engine: the kit uses only build, run, save, info and inspect.

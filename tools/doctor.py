@@ -3,7 +3,7 @@ each failing one with what to do on this system and where docs/troubleshooting.m
 Exits 1 when something blocks the workshop, 0 when there are only warnings.
 
 It must run where the kit's own Python is missing: macOS' python3 is 3.9, Ubuntu 22.04's 3.10,
-and those users need doctor most. So this module and what it imports (tools.probes,
+and those users need doctor most. So this module and what it imports (tools.doctor_checks,
 tools.docker_checks, tools.remedies, tools.context_guard, tools.defaults) keep to Python 3.8
 (ruff checks their syntax with target-version py38, see pyproject.toml), and the 3.11 check asks
 the interpreter given with --python instead of looking at its own.
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from tools import context_guard, defaults
 from tools.docker_checks import check_images, check_resources, docker_info
-from tools.probes import Check, dotted, fail, ok, run, tool_version, warn
+from tools.doctor_checks import Check, dotted, fail, ok, run, tool_version, warn
 from tools.remedies import DOCS, hint
 
 # The kit's watcher and scenarios use 3.11's stdlib.

@@ -1,4 +1,4 @@
-"""Asking this machine, for make doctor: run a command without ever raising, read the version
+"""What every doctor check is made of: run a command without ever raising, read the version
 in what it says, and the line each check ends in. Python 3.8+, like tools/doctor.py."""
 
 from __future__ import annotations
