@@ -35,28 +35,32 @@ SLOW_TIMEOUT_S = 3 * SLOW_S
 # How a request to a pod that stopped listening fails: reset or refused by the pod, or, sent to
 # a pod address already gone, answered by the node's filter (README, "What the tables say").
 STOPPED_LISTENING = {"reset", "refused", "http_other"}
-# Each rollout here sends about 60 s of traffic at 200/s: a zero stands on at least this many.
-MIN_REQUESTS = 5_000
+# A rollout here (a 2 s warm-up) takes about 16 s within some 30 s of traffic, measured at
+# 4,754 requests: a zero stands on at least this many.
+MIN_REQUESTS = 3_000
+LAST_POD_GONE_S = 5
 
 
 def test_without_pre_stop_requests_on_new_connections_fail_and_safe_loses_none(cluster, setup):
     """The same setup twice, safe first as the control: so it is the pause that makes the
     difference, not the setup (2 s warm-up, short requests, a new connection each)."""
     control = lesson.rollout(by_name("safe"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
+    assert control.summary.requests >= MIN_REQUESTS, table([control])
+    assert control.summary.failed == 0, table([control])
     result = lesson.rollout(by_name("no-prestop"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
     report = table([control, result])
-    assert control.summary.requests >= MIN_REQUESTS, report
-    assert control.summary.failed == 0, report
     assert control.met_expectation and result.met_expectation, report
     # 230 to 287 of about 20,000 per rollout, in the 4 rollouts measured (README, "The lesson").
     summary = result.summary
     assert summary.failed > 0, report
     assert set(summary.failures_by_kind) <= STOPPED_LISTENING, report
-    # All of them while old pods stopped: none before the rollout, none after it completed.
+    # All of them while old pods stopped: none before the rollout, none after the last old pod
+    # was gone (it stops as the rollout completes, and nodes route to it for up to 2 s more:
+    # README, "How long kube-proxy takes").
     assert result.failed_before_action == 0, report
     started = result.action_window[0]
     assert started <= summary.first_failure_s, report
-    assert summary.last_failure_s <= started + result.rollout_seconds, report
+    assert summary.last_failure_s <= started + result.rollout_seconds + LAST_POD_GONE_S, report
     assert result.rollout_completed
 
 
