@@ -1,7 +1,8 @@
 """tools/measuring.py without a cluster: the notes of a run and what counts as healthy."""
 
 from tests.helpers import AppBehaviour, wait_until
-from tools.measuring import Notes, healthy_recently
+from tools.measuring import Notes, failed_before, healthy_recently
+from tools.summary import Outcome
 from tools.traffic import TrafficOptions, Watcher
 
 
@@ -36,3 +37,15 @@ def test_healthy_only_after_every_recent_request_succeeded_on_the_version(fake_a
         wait_until(lambda: not healthy_recently(watcher, None), "a failure to count")
     finally:
         watcher.stop()
+
+
+def test_failed_before_the_action_counts_only_failures_over_before_it_began():
+    outcomes = [
+        Outcome(1.0, 1.2, None, "reset"),  # noise: over before the action at 5.0
+        Outcome(2.0, 2.1, "1", None),  # succeeded: not a failure at all
+        Outcome(4.0, 5.0, None, "refused"),  # ended as the action began: the action's
+        Outcome(4.5, 9.5, None, "timeout"),  # hung across the start: the action's
+        Outcome(6.0, 6.1, None, "reset"),  # after: the action's
+    ]
+    assert failed_before(outcomes, started=5.0) == 1
+    assert failed_before(outcomes, started=0.5) == 0

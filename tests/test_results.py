@@ -1,6 +1,7 @@
 """tools/results.py: expectations, the results table and the verdicts, from hand-made results."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -165,11 +166,16 @@ def test_json_form_keeps_the_expectation_and_the_summary(expectation, json_value
     assert data["action_window"] == [3.0, 40.0]
 
 
-def test_json_form_has_what_the_lesson_counts():
-    plain = result("r", 0, Expectation.REPORT_ONLY)
-    assert (plain.as_dict()["restarts"], plain.as_dict()["rollout_completed"]) == (None, None)
-    counted = dataclasses.replace(plain, restarts=3, rollout_completed=False)
-    assert (counted.as_dict()["restarts"], counted.as_dict()["rollout_completed"]) == (3, False)
+def test_json_form_is_what_the_files_carry_with_the_verdict_computed():
+    broken = dataclasses.replace(
+        result("safe v1 → v2", 2, Expectation.NO_FAILURES), restarts=3, rollout_completed=False
+    )
+    data = json.loads(json.dumps(broken.as_dict()))
+    # Computed from the summary, not stored: the promise of zero was broken by 2 failures.
+    assert data["met_expectation"] is False
+    assert data["summary"]["failures_by_kind"] == {"refused": 2}
+    assert data["rollout_seconds"] == 21.5
+    assert (data["restarts"], data["rollout_completed"]) == (3, False)
 
 
 def test_a_releases_lesson_is_naive_fails_and_safe_loses_nothing():

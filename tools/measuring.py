@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tools import cluster
 from tools.live import LiveLines, LiveReport, describe, use_colour
 from tools.results import Expectation, Result
+from tools.summary import Outcome
 from tools.traffic import TrafficOptions, Watcher
 
 # Traffic before the action, so every run shows the steady state it starts from.
@@ -109,8 +110,14 @@ def measure(
         rollout_seconds=rolled_out_at - started,
         expectation=expectation,
         events=notes.events,
-        failed_before_action=sum(1 for o in watcher.outcomes() if not o.ok and o.end < started),
+        failed_before_action=failed_before(watcher.outcomes(), started),
     )
+
+
+def failed_before(outcomes: Iterable[Outcome], started: float) -> int:
+    """Failures that had ended before the action began: the cluster's noise, not the lesson's.
+    A failure still under way when it began (a hung request) counts as the action's."""
+    return sum(1 for o in outcomes if not o.ok and o.end < started)
 
 
 def run_make_action(notes: Notes, target: str, *, expect_ok: bool = True, **variables: str) -> None:
