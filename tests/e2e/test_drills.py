@@ -32,15 +32,33 @@ def test_broken_release(cluster, setup):
     assert safe_back.summary.failed == 0, report
 
 
+# Safe's zero stands on at least this many requests (measured: 2,577 for delete-pod, the
+# shortest drill, on kind with one node).
+MIN_DRILL_REQUESTS = 1_500
+
+
 def test_deleting_a_safe_pod_loses_no_request(cluster, setup):
+    # Naive is not run here: on one kind node its loss is a race it wins now and then (six
+    # runs of drill_delete_pod("naive") lost 2, 6, 3, 0, 11 and 23 requests of 959 to 1,420).
     (result,) = drills.drill_delete_pod("safe", setup)
-    assert result.summary.failed == 0, table([result])
+    report = table([result])
+    assert result.summary.requests >= MIN_DRILL_REQUESTS, report
+    assert result.summary.failed == 0, report
 
 
-def test_scaling_safe_down_and_up_loses_no_request(cluster, setup):
-    (result,) = drills.drill_scale("safe", setup)
-    assert result.summary.failed == 0, table([result])
-    assert result.summary.ok_by_version.get("2", 0) > 0
+# Scaling shows what the drill does to a Deployment without protections: naive must lose
+# requests (thousands in every run measured), or the drill did not do what it says.
+LOSES = [("naive", True), ("safe", False)]
+
+
+@pytest.mark.parametrize(("variant", "loses"), LOSES)
+def test_scaling_down_and_up(cluster, setup, variant, loses):
+    (result,) = drills.drill_scale(variant, setup)
+    report = table([result])
+    assert result.summary.requests >= MIN_DRILL_REQUESTS, report
+    assert (result.summary.failed > 0) == loses, report
+    assert result.failed_before_action == 0, report
+    assert result.summary.ok_by_version.get("2", 0) > 0, report
 
 
 def test_safe_recovers_from_a_crashed_pod(cluster, setup):
