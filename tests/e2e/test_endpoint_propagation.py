@@ -14,16 +14,14 @@ SHARE_OF_THE_PAUSE = 0.5
 
 
 @pytest.fixture
-def kind_nodes(require, cluster) -> list[str]:
-    """The cluster's nodes, each of whose kube-proxy rules docker exec can read, as on kind."""
-    nodes = propagation.nodes()
+def kind_nodes(require, cluster) -> None:
+    """Each node's kube-proxy rules can be read with docker exec, as on kind."""
     try:
         mode = kube_proxy.running_mode()
-        for node in nodes:
+        for node in propagation.nodes():
             kube_proxy.node_rules(node, mode)
     except ClusterError as error:
         require(False, str(error))
-    return nodes
 
 
 @pytest.mark.multinode
@@ -34,11 +32,13 @@ def test_every_node_drops_a_deleted_pod_well_within_the_pre_stop_pause(
     measured = propagation.measure(DELETIONS)
     report = "\n".join([propagation.table(measured), *propagation.summary(measured)])
 
-    assert measured.nodes == kind_nodes
-    assert len(measured.deletions) == DELETIONS
+    # What the measurement could get wrong, not what it is built to return: the pods deleted
+    # ran on more than one node (next_pod spreads them), and no node dropped a pod's rules
+    # before the EndpointSlice marked it not ready (kube-proxy acts on that change).
+    assert len({deletion.node for deletion in measured.deletions}) > 1, report
     limit_s = safe_pre_stop_s() * SHARE_OF_THE_PAUSE
     for deletion in measured.deletions:
-        assert deletion.endpoint_not_ready.seen_s > 0, report
-        assert set(deletion.rules_gone) == set(kind_nodes), report
+        endpoint = deletion.endpoint_not_ready
+        assert 0 < endpoint.seen_s < limit_s, report
         for gone in deletion.rules_gone.values():
-            assert 0 < gone.seen_s < limit_s, report
+            assert endpoint.seen_s - endpoint.window_s < gone.seen_s < limit_s, report
