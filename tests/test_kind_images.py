@@ -54,6 +54,8 @@ if tool == "docker" and args[:2] == ["image", "inspect"]:
 if tool == "docker" and args[0] == "info":
     store = [["driver-type", "io.containerd.snapshotter.v1"]] if state["containerd"] else []
     done(json.dumps(store))
+if tool == "docker" and args[:2] == ["save", "--help"]:
+    done("  -o, --output string\n" + ("  --platform strings\n" if state["save_platform"] else ""))
 if tool == "docker" and args[0] == "save":
     name = args[-1]
     kind = "platform" if "--platform" in args else "plain" if state["containerd"] else "classic"
@@ -91,6 +93,7 @@ class Fake:
             {
                 "context": "kind-ws",
                 "containerd": containerd,
+                "save_platform": True,
                 "images": {"myapp:2": {"id": "sha256:two", "config": "sha256:two-config"}},
                 "nodes": {node: {} for node in NODES},
                 "calls": [],
@@ -109,6 +112,9 @@ class Fake:
 
     def calls(self, start: str) -> list[str]:
         return [call for call in self.read()["calls"] if call.startswith(start)]
+
+    def saves(self) -> list[str]:
+        return [call for call in self.calls("docker save ") if call != "docker save --help"]
 
 
 @pytest.fixture(params=[False, True], ids=["classic-store", "containerd-store"])
@@ -152,10 +158,20 @@ def test_an_image_is_saved_and_loaded_into_every_node_then_labelled(fake, capsys
 
 def test_only_the_containerd_store_saves_the_images_own_platform(fake, capsys):
     main(capsys, "--cluster", "ws", "myapp:2")
-    (save,) = fake.calls("docker save")
+    (save,) = fake.saves()
     platform = "--platform linux/amd64 " if fake.read()["containerd"] else ""
     assert save.startswith(f"docker save {platform}--output ")
     assert save.endswith(" myapp:2")
+
+
+def test_a_docker_without_save_platform_saves_the_whole_image(classic, capsys):
+    state = classic.read()
+    state.update(containerd=True, save_platform=False)  # Docker 24 to 27's containerd store
+    classic.write(state)
+    code, _, _ = main(capsys, "--cluster", "ws", "myapp:2")
+    assert code == 0
+    (save,) = classic.saves()
+    assert save.startswith("docker save --output ")
 
 
 def test_an_image_every_node_holds_is_not_saved_nor_loaded_again(fake, capsys):
@@ -163,7 +179,7 @@ def test_an_image_every_node_holds_is_not_saved_nor_loaded_again(fake, capsys):
     code, out, _ = main(capsys, "--cluster", "ws", "myapp:2", "myapp:2")
     assert code == 0
     assert out == "myapp:2: already on every node of kind cluster 'ws', not loaded again\n"
-    assert len(fake.calls("docker save")) == len(fake.calls("kind load")) == 1
+    assert len(fake.saves()) == len(fake.calls("kind load")) == 1
 
 
 def test_only_the_node_that_lacks_the_image_gets_it(fake, capsys):

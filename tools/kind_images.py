@@ -105,10 +105,12 @@ def docker_image(name: str) -> DockerImage:
         raise LoadError(f"docker image inspect {name} did not answer with an image") from None
 
 
-def containerd_store() -> bool:
-    """Whether Docker keeps its images in containerd (docker info's DriverStatus says so)."""
+def save_by_platform() -> bool:
+    """Whether docker save should name the image's platform: only Docker's containerd store
+    (docker info's DriverStatus says so) holds images of several platforms, and only Docker 28+
+    (API 1.48) has `docker save --platform`, which its help lists only when the engine has it."""
     out = run(["docker", "info", "--format", "{{json .DriverStatus}}"])
-    return "io.containerd.snapshotter" in out
+    return "io.containerd.snapshotter" in out and "--platform" in run(["docker", "save", "--help"])
 
 
 def save_command(image: DockerImage, archive: Path, by_platform: bool) -> list[str]:
@@ -182,7 +184,7 @@ def load(names: list[str], cluster: str) -> list[str]:
         for image in images
         if not missing[image]
     ]
-    by_platform = any(missing.values()) and containerd_store()
+    by_platform = any(missing.values()) and save_by_platform()
     for image in images:
         if not missing[image]:
             continue
