@@ -15,8 +15,10 @@ from tools import kind_images
 # Docker's store and images, each node's containerd images {ref: {digest, config, labels}}, and
 # every command line it was given.
 FAKE = r"""
-import json, os, sys
+import fcntl, json, os, sys
 state_file = os.environ["FAKE_STATE"]
+lock = open(state_file + ".lock", "w")
+fcntl.flock(lock, fcntl.LOCK_EX)  # nodes are asked in parallel: one fake at a time
 state = json.load(open(state_file))
 tool, args = os.path.basename(sys.argv[0]), sys.argv[1:]
 state["calls"].append(" ".join([tool, *args]))

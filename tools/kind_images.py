@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,39 +130,53 @@ def cluster_nodes(cluster: str) -> list[str]:
 @dataclass(frozen=True)
 class NodeImage:
     digest: str  # the node's containerd image's target: an index's or a manifest's digest
-    config: str  # the CRI's image ID: its config's digest
     labels: dict[str, str]
 
 
 def node_images(node: str) -> dict[str, NodeImage]:
-    """The images of the node's containerd by name, from `ctr images ls` (columns REF TYPE DIGEST
-    SIZE (two words) PLATFORMS LABELS) and the CRI's `crictl images` (its IDs)."""
-    configs = {}
-    try:
-        listing = json.loads(run(["docker", "exec", node, "crictl", "images", "-o", "json"]))
-    except ValueError:
-        raise LoadError(f"crictl images on node {node} did not answer in JSON") from None
-    for entry in listing.get("images") or []:
-        for tag in entry.get("repoTags") or []:
-            configs[tag] = entry.get("id", "")
+    """The images of the node's containerd by name, from `ctr images ls`, whose columns are REF
+    TYPE DIGEST SIZE (two words) PLATFORMS LABELS."""
     images = {}
     for line in run(["docker", "exec", node, *CTR, "ls"]).splitlines()[1:]:
         words = line.split()
         if len(words) < 4:
             continue
         labels = dict(pair.partition("=")[::2] for pair in words[-1].split(",") if "=" in pair)
-        images[words[0]] = NodeImage(words[2], configs.get(words[0], ""), labels)
+        images[words[0]] = NodeImage(words[2], labels)
     return images
 
 
+def node_configs(node: str) -> dict[str, str]:
+    """The CRI's image IDs (its config's digest) on the node by name, from `crictl images`."""
+    try:
+        listing = json.loads(run(["docker", "exec", node, "crictl", "images", "-o", "json"]))
+        return {
+            tag: entry["id"] for entry in listing["images"] or [] for tag in entry["repoTags"] or []
+        }
+    except (ValueError, LookupError, TypeError):
+        raise LoadError(f"crictl images on node {node} did not answer with images") from None
+
+
 def holds(images: dict[str, NodeImage], image: DockerImage) -> bool:
-    """Whether a node's images include `image` with the same content as Docker's."""
+    """Whether a node's images include `image` with the same content as Docker's: loaded here
+    (the labels), or a plain save of Docker's containerd store (the index's digest is Docker's)."""
     held = images.get(image.ref)
     if held is None:
         return False
-    if image.id in (held.config, held.digest):
+    if held.digest == image.id:
         return True
     return held.labels.get(LABEL_ID) == image.id and held.labels.get(LABEL_TARGET) == held.digest
+
+
+def lacking(node: str, images: list[DockerImage]) -> list[DockerImage]:
+    """The images the node does not hold. Only asks the CRI when the labels do not tell: an image
+    `kind load docker-image` put there from Docker's classic store has Docker's ID as its ID."""
+    held = node_images(node)
+    missing = [image for image in images if not holds(held, image)]
+    if missing:
+        configs = node_configs(node)
+        missing = [image for image in missing if configs.get(image.ref) != image.id]
+    return missing
 
 
 def label(node: str, image: DockerImage) -> None:
@@ -177,8 +192,9 @@ def load(names: list[str], cluster: str) -> list[str]:
     """Put the images on every node of the cluster; one line of what was done per image."""
     images = [docker_image(name) for name in dict.fromkeys(names)]
     nodes = cluster_nodes(cluster)
-    on_nodes = {node: node_images(node) for node in nodes}
-    missing = {image: [n for n in nodes if not holds(on_nodes[n], image)] for image in images}
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        lacks = dict(zip(nodes, pool.map(lambda node: lacking(node, images), nodes), strict=True))
+    missing = {image: [node for node in nodes if image in lacks[node]] for image in images}
     report = [
         f"{image.name}: already on every node of kind cluster '{cluster}', not loaded again"
         for image in images
