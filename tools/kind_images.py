@@ -13,9 +13,10 @@ Skipping: after a load, each node's containerd image (e.g. docker.io/library/mya
 with Docker's image ID and the node's own digest of it. Docker's ID is the config digest in the
 classic store, but the index's digest in the containerd store, and `--platform` stores the
 platform's manifest on the node, so no one digest compares across all three; the labels do. An
-image is skipped when every node holds it with both labels current, or with Docker's ID as its
-digest (a plain save from the containerd store). Anything else is loaded: a new build changes
-Docker's ID, and another load under the same name changes the node's digest.
+image is skipped when every node holds it with both labels current, with Docker's ID as its
+digest (a plain save from the containerd store), or as its CRI image ID (the classic store's
+config digest, as `kind load docker-image` leaves it). Anything else is loaded: a new build
+changes Docker's ID, and another load under the same name changes the node's digest.
 
 Usage: python3 -m tools.kind_images --cluster NAME IMAGE [IMAGE ...]
   (KIND names the kind command, as in the Makefile; DOCKER_HOST selects the Docker engine)
