@@ -169,15 +169,18 @@ load: ## Load the built images into kind (other local clusters use Docker's imag
 	$(GUARD)
 	$(NEED_KUBECTL)
 	$(NEED_DOCKER)
+	$(if $(KIND_CONTEXT),$(NEED_PYTHON))
 	@if [ -z "$(KIND_CONTEXT)" ]; then \
 		echo "current context '$$($(KUBECTL) config current-context 2>/dev/null)' is not kind: nothing to load"; \
 	else \
-		for version in 1 2 3; do \
-			if docker image inspect $(IMAGE):$$version >/dev/null 2>&1; then \
-				$(KIND) load docker-image $(IMAGE):$$version --name $(KIND_CONTEXT:kind-%=%) || exit 1; \
-			fi; \
-		done; \
+		built=$$(for version in 1 2 3; do \
+			if docker image inspect $(IMAGE):$$version >/dev/null 2>&1; then echo $(IMAGE):$$version; fi; done); \
+		if [ -n "$$built" ]; then $(KIND_IMAGES) $$built; fi; \
 	fi
+
+# Puts images on the kind cluster's nodes (docker save + kind load image-archive, so whatever
+# Docker's image store is), skipping those every node already holds: tools/kind_images.py.
+KIND_IMAGES = KIND='$(KIND)' $(PYTHON) -m tools.kind_images --cluster $(KIND_CONTEXT:kind-%=%)
 
 ##@ Workshop
 
@@ -191,7 +194,7 @@ define deploy
 	@$(CHECK_CLUSTER)
 	@docker image inspect $(IMAGE):$(VERSION) >/dev/null 2>&1 || { echo "error: image $(IMAGE):$(VERSION) not found: build it with 'make build-v$(VERSION)'" >&2; exit 1; }
 	$(if $(filter file,$(origin VERSION)),@echo "VERSION not given: deploying $(IMAGE):$(VERSION) ($(or $(RUNNING_VERSION),nothing) runs now)")
-	$(if $(KIND_CONTEXT),@$(KIND) load docker-image $(IMAGE):$(VERSION) --name $(KIND_CONTEXT:kind-%=%) >/dev/null)
+	$(if $(KIND_CONTEXT),$(NEED_PYTHON)@$(KIND_IMAGES) $(IMAGE):$(VERSION))
 	$(KUBECTL) apply -f k8s/service.yaml
 	sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' k8s/$(1).yaml | $(KUBECTL) apply -f -
 	$(if $(filter safe,$(1)),$(KUBECTL) apply -f k8s/pdb.yaml,@$(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found)
