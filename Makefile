@@ -169,7 +169,6 @@ load: ## Load the built images into kind (other local clusters use Docker's imag
 	$(GUARD)
 	$(NEED_KUBECTL)
 	$(NEED_DOCKER)
-	$(if $(KIND_CONTEXT),$(NEED_PYTHON))
 	@if [ -z "$(KIND_CONTEXT)" ]; then \
 		echo "current context '$$($(KUBECTL) config current-context 2>/dev/null)' is not kind: nothing to load"; \
 	else \
@@ -194,7 +193,7 @@ define deploy
 	@$(CHECK_CLUSTER)
 	@docker image inspect $(IMAGE):$(VERSION) >/dev/null 2>&1 || { echo "error: image $(IMAGE):$(VERSION) not found: build it with 'make build-v$(VERSION)'" >&2; exit 1; }
 	$(if $(filter file,$(origin VERSION)),@echo "VERSION not given: deploying $(IMAGE):$(VERSION) ($(or $(RUNNING_VERSION),nothing) runs now)")
-	$(if $(KIND_CONTEXT),$(NEED_PYTHON)@$(KIND_IMAGES) $(IMAGE):$(VERSION))
+	$(if $(KIND_CONTEXT),@$(KIND_IMAGES) $(IMAGE):$(VERSION))
 	$(KUBECTL) apply -f k8s/service.yaml
 	sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' k8s/$(1).yaml | $(KUBECTL) apply -f -
 	$(if $(filter safe,$(1)),$(KUBECTL) apply -f k8s/pdb.yaml,@$(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found)
