@@ -218,30 +218,25 @@ def test_an_image_replaced_on_the_node_under_the_same_name_is_loaded_again(fake,
     assert fake.calls("kind load")[-1].endswith("--nodes ws-worker")
 
 
-def test_an_image_kind_load_docker_image_put_there_from_the_classic_store_is_kept(classic, capsys):
-    state = classic.read()
-    for node in NODES:  # no labels, and a digest kind's import made; its config is Docker's ID
-        state["nodes"][node]["docker.io/library/myapp:2"] = {
-            "digest": "sha256:imported",
-            "config": "sha256:two",
-            "labels": {},
-        }
-    classic.write(state)
-    code, out, _ = main(capsys, "--cluster", "ws", "myapp:2")
-    assert code == 0
-    assert "not loaded again" in out
-    assert classic.calls("kind load") == []
-
-
-def test_an_image_kind_load_docker_image_put_there_from_the_containerd_store_is_kept(
-    classic, capsys
+@pytest.mark.parametrize(
+    ("containerd", "digest", "config"),
+    [
+        # classic store: a digest kind's import made; the image's config is Docker's ID
+        (False, "sha256:imported", "sha256:two"),
+        # containerd store: the node's digest is the index's, Docker's ID
+        (True, "sha256:two", "sha256:two-config"),
+    ],
+    ids=["classic-store", "containerd-store"],
+)
+def test_an_image_kind_load_docker_image_put_there_is_kept(
+    classic, capsys, containerd, digest, config
 ):
     state = classic.read()
-    state["containerd"] = True
-    for node in NODES:  # no labels: the node's digest is the index's, Docker's ID
+    state["containerd"] = containerd
+    for node in NODES:  # no labels: loaded by kind load docker-image, not by this module
         state["nodes"][node]["docker.io/library/myapp:2"] = {
-            "digest": "sha256:two",
-            "config": "sha256:two-config",
+            "digest": digest,
+            "config": config,
             "labels": {},
         }
     classic.write(state)
