@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tools import defaults
-from tools.cli_options import OneLineArgumentParser, add_traffic_arguments, traffic_options
+from tools.cli_options import add_traffic_arguments, traffic_options
+from tools.one_line_parser import OneLineArgumentParser
 
 
 def parse(*args: str):

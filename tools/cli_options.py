@@ -1,26 +1,17 @@
-"""Command-line options both CLIs share: one-line usage errors, checked numbers, and the
-traffic options (``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``)."""
+"""Command-line options both CLIs share: checked numbers, and the traffic options
+(``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``)."""
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 from tools import defaults
 from tools.traffic import MAX_CONCURRENCY, MAX_TIMEOUT_S, TrafficOptions
 
 Number = TypeVar("Number", int, float)
-
-
-class OneLineArgumentParser(argparse.ArgumentParser):
-    """Usage errors as a single `PROGRAM: ...` line (e.g. `watch: ...`) instead of usage text."""
-
-    def error(self, message: str) -> NoReturn:
-        program = os.path.splitext(os.path.basename(self.prog.split()[0]))[0]
-        self.exit(2, f"{program}: {message}\n")
 
 
 def number_type(

@@ -4,7 +4,8 @@ Exits 1 when something blocks the workshop, 0 when there are only warnings.
 
 It must run where the kit's own Python is missing: macOS' python3 is 3.9, Ubuntu 22.04's 3.10,
 and those users need doctor most. So this module and what it imports (tools.doctor_checks,
-tools.docker_checks, tools.remedies, tools.context_guard, tools.defaults) keep to Python 3.8
+tools.docker_checks, tools.remedies, tools.context_guard, tools.defaults,
+tools.one_line_parser) keep to Python 3.8
 (ruff checks their syntax with target-version py38, see pyproject.toml), and the 3.11 check asks
 the interpreter given with --python instead of looking at its own.
 
@@ -18,12 +19,12 @@ import argparse
 import os
 import socket
 import sys
-from typing import NoReturn
 from urllib.parse import urlsplit
 
 from tools import context_guard, defaults
 from tools.docker_checks import check_images, check_resources, docker_info
 from tools.doctor_checks import Check, dotted, fail, ok, run, tool_version, warn
+from tools.one_line_parser import OneLineArgumentParser
 from tools.remedies import DOCS, hint
 
 # The kit's watcher and scenarios use 3.11's stdlib.
@@ -161,12 +162,6 @@ def all_checks(args: argparse.Namespace) -> list[Check]:
     if info is not None:
         checks.append(check_images(args.image))
     return checks
-
-
-class OneLineArgumentParser(argparse.ArgumentParser):
-    # tools.cli_options has the same, but imports the traffic code, which needs Python 3.11.
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"doctor: {message}\n")
 
 
 def port_type(text: str) -> int:

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.cli_options import OneLineArgumentParser
+from tools.one_line_parser import OneLineArgumentParser
 
 KIND = os.environ.get("KIND", "kind")
 # Labels on the node's image: what it was loaded from, and the node's digest when labelled.

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from tools import cluster, kube_proxy
-from tools.cli_options import OneLineArgumentParser, number_type
+from tools.cli_options import number_type
+from tools.one_line_parser import OneLineArgumentParser
 from tools.results import text_table
 
 DELETIONS = 5

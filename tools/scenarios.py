@@ -33,12 +33,12 @@ from pathlib import Path
 
 from tools import chart, cluster, defaults, drills, lesson
 from tools.cli_options import (
-    OneLineArgumentParser,
     add_traffic_arguments,
     number_type,
     traffic_options,
 )
 from tools.measuring import Notes, Setup, measure, run_make_action
+from tools.one_line_parser import OneLineArgumentParser
 from tools.results import Expectation, Result, release_lesson, table, verdicts
 from tools.traffic import TrafficError
 

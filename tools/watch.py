@@ -36,12 +36,12 @@ from collections.abc import Iterator
 
 from tools import defaults
 from tools.cli_options import (
-    OneLineArgumentParser,
     add_traffic_arguments,
     number_type,
     traffic_options,
 )
 from tools.live import LiveLines, LiveReport, legend, use_colour
+from tools.one_line_parser import OneLineArgumentParser
 from tools.summary import Summary, format_summary
 from tools.traffic import TrafficError, Watcher
 
