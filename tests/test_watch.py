@@ -74,8 +74,9 @@ def test_cli_paces_at_the_default_rate_unless_told_otherwise(fake_app: AppBehavi
 
     assert f"{defaults.RATE:g} req/s" in paced.stderr
     assert "unlimited rate" in unpaced.stderr
-    # Paced: about one second's worth, neither more nor none at all.
-    assert defaults.RATE / 4 <= json.loads(paced.stdout)["requests"] <= defaults.RATE + 1
+    # Paced: at most one second's worth, and not none at all (no lower bound nearer the rate:
+    # on a loaded machine, one second of a loop's own pace is not a promise).
+    assert 0 < json.loads(paced.stdout)["requests"] <= defaults.RATE + 1
 
 
 def test_cli_max_failures_exceeded_exits_1(fake_app: AppBehaviour) -> None:
