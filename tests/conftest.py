@@ -81,3 +81,39 @@ def silent_url() -> Iterator[str]:
     """Listens but never accepts or answers, so every request times out."""
     with socket.create_server(("127.0.0.1", 0), backlog=1) as sock:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+@pytest.fixture
+def trickling_url() -> Iterator[str]:
+    """Answers every request with a status line, then one byte of header every 0.1 s, for
+    good: each read gets data within any socket timeout, so the request never ends."""
+    stop = threading.Event()
+
+    def trickle(connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(None)
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not stop.wait(0.1):
+                try:
+                    connection.sendall(b"x")
+                except OSError:
+                    return
+
+    def serve(server: socket.socket) -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(0.2)  # so that serve() sees the stop
+        thread = threading.Thread(target=serve, args=(server,), daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.getsockname()[1]}/"
+        finally:
+            stop.set()
+            thread.join()

@@ -1,7 +1,8 @@
 """tools/measuring.py without a cluster: the notes of a run and what counts as healthy."""
 
 from tests.helpers import AppBehaviour, wait_until
-from tools.measuring import Notes, failed_before, healthy_recently
+from tools.measuring import Notes, Setup, failed_before, healthy_recently, measure
+from tools.results import Expectation, verdicts
 from tools.summary import Outcome
 from tools.traffic import TrafficOptions, Watcher
 
@@ -49,3 +50,40 @@ def test_failed_before_the_action_counts_only_failures_over_before_it_began():
     ]
     assert failed_before(outcomes, started=5.0) == 1
     assert failed_before(outcomes, started=0.5) == 0
+
+
+def test_a_recovery_that_never_came_is_in_the_result_and_fails_a_zero(fake_app: AppBehaviour):
+    # The app keeps serving v1 while the run waits for v2: no request fails, and yet the run
+    # did not end where it should have.
+    setup = Setup(TrafficOptions(fake_app.url, rate=50.0), quiet=True)
+    result = measure(
+        "stuck on v1",
+        "safe",
+        lambda notes: notes.add("nothing happens"),
+        setup,
+        expectation=Expectation.NO_FAILURES,
+        end_version="2",
+        recovery_timeout=0.5,
+        settles=False,
+    )
+    assert result.summary.failed == 0
+    assert result.recovered is False
+    assert result.as_dict()["recovered"] is False
+    assert not result.met_expectation
+    assert verdicts([result])[0].startswith("UNEXPECTED: stuck on v1: expected zero failed")
+    assert verdicts([result])[0].endswith(", and the traffic never became healthy again")
+    assert "traffic not healthy after 0.5 s: stopped waiting" in result.events
+
+
+def test_a_recovery_that_came_is_in_the_result(fake_app: AppBehaviour):
+    setup = Setup(TrafficOptions(fake_app.url, rate=50.0), quiet=True)
+    result = measure(
+        "steady",
+        "safe",
+        lambda notes: None,
+        setup,
+        expectation=Expectation.NO_FAILURES,
+        end_version="1",
+        settles=False,
+    )
+    assert result.recovered and result.met_expectation

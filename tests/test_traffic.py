@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.helpers import AppBehaviour, wait_until
-from tools.summary import FAILURE_KINDS, Summary
+from tools.summary import FAILURE_KINDS, UNFINISHED, Summary
 from tools.traffic import TrafficError, TrafficOptions, Watcher, classify
 
 
@@ -202,6 +202,24 @@ def test_stop_ends_every_request_loop(silent_url: str) -> None:
         "request loops to end",
     )
     assert all(o.failure == "timeout" for o in w.outcomes())
+
+
+def test_a_request_still_running_when_the_watcher_stops_is_counted_not_dropped(
+    trickling_url: str,
+) -> None:
+    w = watcher(trickling_url, concurrency=2, timeout=0.3)
+    w.start()
+    wait_until(lambda: w.waiting(sent_before=float("inf")) == 2, "both loops to send")
+    summary = w.stop()
+    # Each read got a byte in time, so no socket timeout ended them: after stop_wait_s() they
+    # are counted as what they are, not left out of the summary.
+    assert (summary.requests, summary.failed) == (2, 2)
+    assert summary.failures_by_kind == {UNFINISHED: 2}
+    assert len(w.outcomes()) == 2
+
+
+def test_stop_waits_for_a_request_that_needs_two_socket_timeouts() -> None:
+    assert watcher("http://127.0.0.1:9/", timeout=2.0).stop_wait_s() > 2 * 2.0
 
 
 def test_rate_paces_request_starts(fake_app: AppBehaviour) -> None:

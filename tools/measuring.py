@@ -94,10 +94,10 @@ def measure(
                     cluster.settled, cluster.SETTLE_TIMEOUT, "terminating pods to be gone"
                 )
             deadline = time.monotonic() + recovery_timeout
-            while time.monotonic() < deadline and not (
-                healthy_recently(watcher, end_version)
-                and len(watcher.outcomes()) >= setup.min_requests
-            ):
+            while not (recovered := recovered_now(watcher, end_version, setup)):
+                if time.monotonic() >= deadline:
+                    notes.add(f"traffic not healthy after {recovery_timeout:g} s: stopped waiting")
+                    break
                 time.sleep(0.25)
         finally:
             summary = watcher.stop()
@@ -111,7 +111,12 @@ def measure(
         expectation=expectation,
         events=notes.events,
         failed_before_action=failed_before(watcher.outcomes(), started),
+        recovered=recovered,
     )
+
+
+def recovered_now(watcher: Watcher, end_version: str | None, setup: Setup) -> bool:
+    return healthy_recently(watcher, end_version) and len(watcher.outcomes()) >= setup.min_requests
 
 
 def failed_before(outcomes: Iterable[Outcome], started: float) -> int:

@@ -88,10 +88,16 @@ class Result:
     # the end, and whether the rollout completed.
     restarts: int | None = None
     rollout_completed: bool | None = None
+    # Whether the traffic was healthy again before measure() stopped waiting for it.
+    recovered: bool = True
 
     @property
     def met_expectation(self) -> bool:
-        return self.expectation.met_by(self.summary, self.rollout_completed)
+        # A zero (or a short burst) means nothing if the traffic never came back.
+        needs_recovery = self.expectation in (Expectation.NO_FAILURES, Expectation.BURST)
+        return self.expectation.met_by(self.summary, self.rollout_completed) and (
+            self.recovered or not needs_recovery
+        )
 
     def as_dict(self) -> dict[str, Any]:
         expect_failures = {
@@ -111,6 +117,7 @@ class Result:
             "failed_before_action": self.failed_before_action,
             "restarts": self.restarts,
             "rollout_completed": self.rollout_completed,
+            "recovered": self.recovered,
             "summary": self.summary.as_dict(),
         }
 
@@ -176,6 +183,8 @@ def verdicts(results: list[Result]) -> list[str]:
                 f" {r.summary.failed - r.failed_before_action:,} from it on)"
             )
         late_failed = 0
+        if not r.recovered:
+            where += ", and the traffic never became healthy again"
         if r.expectation is Expectation.STUCK:
             where += ", rollout never completed" if r.rollout_completed is False else ", completed"
         if r.expectation is Expectation.BURST:

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FAILURE_KINDS = ("refused", "reset", "timeout", "http_5xx", "http_other", "error")
+# A request still running when the watcher stopped and had waited for it (Watcher.stop).
+UNFINISHED = "unfinished"
+FAILURE_KINDS = ("refused", "reset", "timeout", "http_5xx", "http_other", "error", UNFINISHED)
 # A successful request slower than this is counted as slow: answered, but a user noticed.
 SLOW_S = 1.0
 

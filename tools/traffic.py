@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tools import defaults
-from tools.summary import Outcome, Summary, summarize
+from tools.summary import UNFINISHED, Outcome, Summary, summarize
 
 HEADERS = {"User-Agent": "myapp-watch"}
 VERSION_HEADER = "X-App-Version"
@@ -21,6 +21,8 @@ VERSION_HEADER = "X-App-Version"
 MAX_CONCURRENCY = 1000
 # A request unanswered for 5 minutes has failed, whatever it was waiting for.
 MAX_TIMEOUT_S = 300.0
+# stop() waits two socket timeouts and this much more for the requests in flight.
+STOP_MARGIN_S = 1.0
 
 
 class TrafficError(Exception):
@@ -170,6 +172,8 @@ class Watcher:
         self._stopped_at: float | None = None
         self._pace_lock = threading.Lock()
         self._next_slot = 0.0
+        # Set by stop(): the summary is made, so a request ending later is not recorded.
+        self._closed = False
 
     # -- lifecycle
 
@@ -186,14 +190,21 @@ class Watcher:
             thread.start()
 
     def stop(self) -> Summary:
+        """Stops sending and waits for the requests in flight, up to stop_wait_s(); one still
+        running then is counted as failed, of kind `unfinished`, never left out."""
         self._stopping.set()
-        # Each request is bounded by the socket timeout, so this is enough for an in-flight
-        # request to finish and be recorded; a stuck thread is a daemon and cannot block exit.
-        deadline = time.monotonic() + self.options.timeout + 0.5
+        deadline = time.monotonic() + self.stop_wait_s()
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self._stopped_at is None and self._started_at is not None:
-            self._stopped_at = time.monotonic()
+        with self._outcomes_lock:
+            if self._stopped_at is None and self._started_at is not None:
+                self._stopped_at = time.monotonic()
+            end = self.elapsed()
+            # Still running: recorded now, and their loops (daemon threads) record nothing more.
+            for sent in self._sent_at.values():
+                self._outcomes.append(Outcome(sent, end, None, UNFINISHED))
+            self._sent_at.clear()
+            self._closed = True
         return summarize(
             self.outcomes(),
             url=self.options.url,
@@ -201,6 +212,12 @@ class Watcher:
             concurrency=self.options.concurrency,
             duration=self.elapsed(),
         )
+
+    def stop_wait_s(self) -> float:
+        """How long stop() waits for requests in flight: the socket timeout bounds the connect
+        and each read on its own, so a request can take two of them and then some; a server
+        that trickles its answer keeps it going longer, and that one is counted unfinished."""
+        return 2 * self.options.timeout + STOP_MARGIN_S
 
     def elapsed(self) -> float:
         if self._started_at is None:
@@ -267,8 +284,9 @@ class Watcher:
         response = send_request(conn, self.target.path, HEADERS)
         outcome = Outcome(start, self.elapsed(), response.version, response.failure)
         with self._outcomes_lock:
-            self._outcomes.append(outcome)
-            del self._sent_at[loop]
+            if not self._closed:
+                self._outcomes.append(outcome)
+                del self._sent_at[loop]
         return response
 
     def _wait_for_turn(self) -> bool:
