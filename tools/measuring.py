@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tools import cluster
+from tools.diagnosis import PodWatch, failure_bursts
 from tools.live import LiveLines, LiveReport, describe, use_colour
 from tools.results import Expectation, Result
 from tools.summary import Outcome
@@ -74,8 +75,10 @@ def measure(
     watcher = Watcher(setup.traffic)
     notes = Notes(setup.quiet)
     report = None if setup.quiet else LiveReport(sys.stdout, use_colour(sys.stdout))
+    pods = PodWatch(watcher.elapsed)
     with LiveLines(watcher, report) as live:
         watcher.start()
+        pods.start()
         try:
             time.sleep(BASELINE_SECONDS)  # steady-state traffic before the action, not a sync
             started = watcher.elapsed()
@@ -101,6 +104,7 @@ def measure(
                 time.sleep(0.25)
         finally:
             summary = watcher.stop()
+            pod_events = pods.stop()
     live.finish(summary)
     return Result(
         name=name,
@@ -112,6 +116,8 @@ def measure(
         events=notes.events,
         failed_before_action=failed_before(watcher.outcomes(), started),
         recovered=recovered,
+        pod_events=pod_events,
+        failure_bursts=failure_bursts(watcher.outcomes()),
     )
 
 

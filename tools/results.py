@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.diagnosis import Burst, PodEvent, timeline
 from tools.summary import SLOW_S, Summary
 
 # A crash cannot be graceful: what the dead pod held, and the new connections sent to it until
@@ -90,6 +92,13 @@ class Result:
     rollout_completed: bool | None = None
     # Whether the traffic was healthy again before measure() stopped waiting for it.
     recovered: bool = True
+    # What the pods did meanwhile, and the failed requests in bursts (tools/diagnosis.py).
+    pod_events: list[PodEvent] = field(default_factory=list)
+    failure_bursts: list[Burst] = field(default_factory=list)
+
+    def diagnosis(self) -> list[str]:
+        """The failures against the pods' events, in time order and relative to the action."""
+        return timeline(self.failure_bursts, self.pod_events, self.action_window[0])
 
     @property
     def met_expectation(self) -> bool:
@@ -118,6 +127,8 @@ class Result:
             "restarts": self.restarts,
             "rollout_completed": self.rollout_completed,
             "recovered": self.recovered,
+            "pod_events": [dataclasses.asdict(e) for e in self.pod_events],
+            "failure_bursts": [dataclasses.asdict(b) for b in self.failure_bursts],
             "summary": self.summary.as_dict(),
         }
 
@@ -149,6 +160,16 @@ def row(result: Result) -> tuple[str, ...]:
 
 def table(results: list[Result]) -> str:
     return text_table(COLUMNS, map(row, results), LEFT_ALIGNED)
+
+
+def report(results: list[Result]) -> str:
+    """The table, then each run with failures: its failures against its pods' events. What an
+    assertion about these runs says when it fails."""
+    lines = [table(results)]
+    for r in results:
+        if r.summary.failed:
+            lines += [f"{r.name}: failures against the pods' events", *r.diagnosis()]
+    return "\n".join(lines)
 
 
 def text_table(
@@ -196,6 +217,8 @@ def verdicts(results: list[Result]) -> list[str]:
         lines.append(
             f"{status}: {r.name}: expected {r.expectation.value}, got {r.summary.failed:,}{where}"
         )
+        if not r.met_expectation:
+            lines += r.diagnosis()
         if late_failed:
             lines.append(LATE_FAILURES)
     return lines

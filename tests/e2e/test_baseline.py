@@ -1,7 +1,7 @@
 """The control: steady traffic with nothing happening loses nothing on the test cluster."""
 
 from tools import scenarios
-from tools.results import table
+from tools.results import report
 
 # 10 s at the default 200 requests/s and the wait for healthy traffic around them (measured:
 # 2,537 requests in 14.3 s on kind, one node): the zero stands on at least this many.
@@ -10,5 +10,5 @@ MIN_REQUESTS = 1_500
 
 def test_steady_traffic_loses_nothing(cluster, setup):
     (result,) = scenarios.baseline(10, setup)
-    assert result.summary.requests >= MIN_REQUESTS, table([result])
-    assert result.summary.failed == 0, table([result])
+    assert result.summary.requests >= MIN_REQUESTS, report([result])
+    assert result.summary.failed == 0, report([result])

@@ -8,7 +8,7 @@ from tools.results import (
     BURST_OUTAGE_WITHIN_S,
     LATE_FAILED_SHARE,
     after_burst,
-    table,
+    report,
     verdicts,
 )
 
@@ -23,13 +23,13 @@ def test_broken_release(cluster, setup):
     assert naive_back.summary.ok_by_version.get("1", 0) > 0
 
     safe_broken, safe_back = drills.drill_broken("safe", setup)
-    report = table([naive_broken, naive_back, safe_broken, safe_back])
-    assert safe_broken.summary.failed == 0, report
+    message = report([naive_broken, naive_back, safe_broken, safe_back])
+    assert safe_broken.summary.failed == 0, message
     assert set(safe_broken.summary.ok_by_version) == {"1"}
     # The deploy target gave up with one clear line (checked by drill_broken: non-zero exit).
     failure_lines = [e for e in safe_broken.events if "exit " in e]
     assert len(failure_lines) == 1 and "did not complete" in failure_lines[0], safe_broken.events
-    assert safe_back.summary.failed == 0, report
+    assert safe_back.summary.failed == 0, message
 
 
 # Safe's zero stands on at least this many requests (measured: 2,577 for delete-pod, the
@@ -41,9 +41,9 @@ def test_deleting_a_safe_pod_loses_no_request(cluster, setup):
     # Naive is not run here: on one kind node its loss is a race it wins now and then (six
     # runs of drill_delete_pod("naive") lost 2, 6, 3, 0, 11 and 23 requests of 959 to 1,420).
     (result,) = drills.drill_delete_pod("safe", setup)
-    report = table([result])
-    assert result.summary.requests >= MIN_DRILL_REQUESTS, report
-    assert result.summary.failed == 0, report
+    message = report([result])
+    assert result.summary.requests >= MIN_DRILL_REQUESTS, message
+    assert result.summary.failed == 0, message
 
 
 # Scaling shows what the drill does to a Deployment without protections: naive must lose
@@ -54,34 +54,34 @@ LOSES = [("naive", True), ("safe", False)]
 @pytest.mark.parametrize(("variant", "loses"), LOSES)
 def test_scaling_down_and_up(cluster, setup, variant, loses):
     (result,) = drills.drill_scale(variant, setup)
-    report = table([result])
-    assert result.summary.requests >= MIN_DRILL_REQUESTS, report
-    assert (result.summary.failed > 0) == loses, report
-    assert result.failed_before_action == 0, report
-    assert result.summary.ok_by_version.get("2", 0) > 0, report
+    message = report([result])
+    assert result.summary.requests >= MIN_DRILL_REQUESTS, message
+    assert (result.summary.failed > 0) == loses, message
+    assert result.failed_before_action == 0, message
+    assert result.summary.ok_by_version.get("2", 0) > 0, message
 
 
 def test_safe_recovers_from_a_crashed_pod(cluster, setup):
     (result,) = drills.drill_crash("safe", setup)
     summary = result.summary
-    report = "\n".join([table([result]), *verdicts([result])])
+    message = "\n".join([report([result]), *verdicts([result])])
     # measure() waited until all replicas were ready again and traffic was healthy.
     assert settled()
-    assert summary.requests >= MIN_REQUESTS, report
+    assert summary.requests >= MIN_REQUESTS, message
     # What attendees are told: one burst, the other replicas serving throughout, and after it
     # at most a stray reset from a port kind's port proxy reused.
-    assert summary.failed > 0, report
-    assert summary.longest_outage_s <= BURST_OUTAGE_WITHIN_S, report
+    assert summary.failed > 0, message
+    assert summary.longest_outage_s <= BURST_OUTAGE_WITHIN_S, message
     late_failed, late_total = after_burst(summary)
-    assert late_total > 0, report
-    assert late_failed <= LATE_FAILED_SHARE * late_total, report
-    assert result.met_expectation, report
+    assert late_total > 0, message
+    assert late_failed <= LATE_FAILED_SHARE * late_total, message
+    assert result.met_expectation, message
 
 
 @pytest.mark.multinode
 def test_draining_a_node(cluster, multinode, setup):
     (naive,) = drills.drill_drain("naive", setup)
     (safe,) = drills.drill_drain("safe", setup)
-    report = table([naive, safe])
-    assert naive.summary.failed > 0, report
-    assert safe.summary.failed == 0, report
+    message = report([naive, safe])
+    assert naive.summary.failed > 0, message
+    assert safe.summary.failed == 0, message

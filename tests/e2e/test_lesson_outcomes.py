@@ -13,7 +13,7 @@ import pytest
 from tools import cluster as commands
 from tools import lesson
 from tools.lesson import by_name
-from tools.results import table
+from tools.results import report
 from tools.traffic import TrafficOptions
 from tools.variants import render
 
@@ -45,22 +45,22 @@ def test_without_pre_stop_requests_on_new_connections_fail_and_safe_loses_none(c
     """The same setup twice, safe first as the control: so it is the pause that makes the
     difference, not the setup (2 s warm-up, short requests, a new connection each)."""
     control = lesson.rollout(by_name("safe"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
-    assert control.summary.requests >= MIN_REQUESTS, table([control])
-    assert control.summary.failed == 0, table([control])
+    assert control.summary.requests >= MIN_REQUESTS, report([control])
+    assert control.summary.failed == 0, report([control])
     result = lesson.rollout(by_name("no-prestop"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
-    report = table([control, result])
-    assert control.met_expectation and result.met_expectation, report
+    message = report([control, result])
+    assert control.met_expectation and result.met_expectation, message
     # 230 to 287 of about 20,000 per rollout, in the 4 rollouts measured (README, "The lesson").
     summary = result.summary
-    assert summary.failed > 0, report
-    assert set(summary.failures_by_kind) <= STOPPED_LISTENING, report
+    assert summary.failed > 0, message
+    assert set(summary.failures_by_kind) <= STOPPED_LISTENING, message
     # All of them while old pods stopped: none before the rollout, none after the last old pod
     # was gone (it stops as the rollout completes, and nodes route to it for up to 2 s more:
     # README, "How long kube-proxy takes").
-    assert result.failed_before_action == 0, report
+    assert result.failed_before_action == 0, message
     started = result.action_window[0]
-    assert started <= summary.first_failure_s, report
-    assert summary.last_failure_s <= started + result.rollout_seconds + LAST_POD_GONE_S, report
+    assert started <= summary.first_failure_s, message
+    assert summary.last_failure_s <= started + result.rollout_seconds + LAST_POD_GONE_S, message
     assert result.rollout_completed
 
 
@@ -83,26 +83,26 @@ def test_slow_requests_in_flight_when_a_pod_stops(cluster, setup, name, loses_re
     summary = result.summary
     # safe: the pause, then the drain lets every slow request finish; no-graceful: SIGTERM
     # cuts them off; short-grace: the kubelet SIGKILLs the pod 2 s after its pause, mid-drain.
-    assert (summary.failed > 0) == loses_requests, table([result])
-    assert summary.ok_by_version.get("2", 0) > 0, table([result])
+    assert (summary.failed > 0) == loses_requests, report([result])
+    assert summary.ok_by_version.get("2", 0) > 0, report([result])
 
 
 def test_without_startup_probe_a_long_warm_up_restarts_and_never_rolls_out(cluster, setup):
     result = lesson.rollout(by_name("no-startup-probe"), 1, IMAGE, setup)
-    report = table([result])
-    assert result.rollout_completed is False, report
-    assert result.restarts > 0, report
+    message = report([result])
+    assert result.rollout_completed is False, message
+    assert result.restarts > 0, message
     assert any("progress deadline" in event for event in result.events), result.events
     # Meanwhile the old pods served everything.
-    assert result.summary.failed == 0, report
-    assert set(result.summary.ok_by_version) == {"1"}, report
+    assert result.summary.failed == 0, message
+    assert set(result.summary.ok_by_version) == {"1"}, message
 
 
 def test_without_readiness_a_broken_release_replaces_every_pod(cluster, setup):
     result = lesson.rollout(by_name("no-readiness"), 1, IMAGE, setup)
-    report = table([result])
-    assert result.rollout_completed, report
-    assert result.summary.failures_by_kind.get("http_5xx", 0) > 0, report
+    message = report([result])
+    assert result.rollout_completed, message
+    assert result.summary.failures_by_kind.get("http_5xx", 0) > 0, message
 
 
 def fewest_available_while_rolling(name: str, traffic: TrafficOptions) -> int:

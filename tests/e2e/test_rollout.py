@@ -6,19 +6,19 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tools import chart, scenarios
-from tools.results import table
+from tools.results import report
 
 
 def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, setup, tmp_path):
     result = scenarios.rollout("naive", "1", "2", setup)
     summary = result.summary
-    assert summary.failed > 0, table([result])
+    assert summary.failed > 0, report([result])
     # Refused by the warming-up pods; through Docker's port proxy (kind's NodePort on 127.0.0.1)
     # the proxy accepts first, so the refusal reaches the client as a reset.
     kinds = summary.failures_by_kind
-    assert kinds.get("refused", 0) + kinds.get("reset", 0) > 0, table([result])
+    assert kinds.get("refused", 0) + kinds.get("reset", 0) > 0, report([result])
     # myapp:2 warms up for 20 s and naive sends it traffic all along.
-    assert summary.longest_outage_s >= 10, table([result])
+    assert summary.longest_outage_s >= 10, report([result])
 
     # The picture make demo draws, from this real run.
     picture = tmp_path / "naive.svg"
@@ -38,7 +38,7 @@ def test_safe_rollout_loses_no_request(cluster, setup, old, new, keepalive):
     load = dataclasses.replace(setup, traffic=traffic, min_requests=10_000)
     result = scenarios.rollout("safe", old, new, load)
     summary = result.summary
-    assert summary.failed == 0, table([result])
+    assert summary.failed == 0, report([result])
     assert summary.requests >= 10_000
     # The window covers the whole rollout: both versions answered during it.
     assert set(summary.ok_by_version) == {old, new}
