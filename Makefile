@@ -89,6 +89,26 @@ doctor: ## Check this machine for the workshop: tools, Docker, port 30080, kubec
 	@KUBECTL='$(KUBECTL)' $(PYTHON) -m tools.doctor --python '$(PYTHON)' --make '$(MAKE)' \
 		--kind '$(KIND)' --kind-cluster '$(KIND_CLUSTER)' --image '$(IMAGE)'
 
+# What the workshop downloads, fetched before the day (at home, not 30 laptops on the venue's
+# Wi-Fi): the Dockerfile's base image, kind v0.33.0's default node image (the digest the GitHub
+# workflow pins; KIND_NODE_IMAGE or PYTHON_IMAGE name others), and the wheels `make test` and
+# `make lint` install. SAVE=1 also writes the images to PREFETCH_DIR/images.tar, tagged without
+# their digest, for a facilitator's offline copy (`docker load -i`: docs/facilitator.md).
+PREFETCH_DIR ?= prefetch
+KIND_DEFAULT_NODE_IMAGE = kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5
+PREFETCH_IMAGES = $(or $(PYTHON_IMAGE),$(shell sed -n 's/^ARG PYTHON_IMAGE=//p' Dockerfile)) $(or $(KIND_NODE_IMAGE),$(KIND_DEFAULT_NODE_IMAGE))
+
+.PHONY: prefetch
+prefetch: $(VENV)/.installed ## Before the day: pull the images and wheels the workshop needs (SAVE=1: also into PREFETCH_DIR)
+	$(NEED_DOCKER)
+	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running: start Docker Desktop (or dockerd), then run make prefetch again" >&2; exit 1; }
+	@for image in $(PREFETCH_IMAGES); do echo "pulling $$image"; docker pull -q "$$image" >/dev/null; done
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(PREFETCH_DIR)/wheels -r requirements-dev.txt
+	@$(if $(SAVE),for image in $(PREFETCH_IMAGES); do docker tag "$$image" "$${image%@*}"; done; \
+		docker save -o $(PREFETCH_DIR)/images.tar $(foreach image,$(PREFETCH_IMAGES),$(firstword $(subst @, ,$(image)))); \
+		echo "saved $(PREFETCH_DIR)/images.tar: docker load -i $(PREFETCH_DIR)/images.tar")
+	@echo "prefetched: $(PREFETCH_IMAGES) and the wheels in $(PREFETCH_DIR)/wheels"
+
 ##@ Images
 
 # $(call build,VERSION,STARTUP_DELAY,BROKEN)

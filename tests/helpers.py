@@ -50,7 +50,7 @@ def safe_pre_stop_s() -> int:
     deployment = yaml.safe_load((ROOT / "k8s" / "safe.yaml").read_text())
     (app,) = deployment["spec"]["template"]["spec"]["containers"]
     pre_stop = app["lifecycle"]["preStop"]
-    # The kubelet's own sleep, which needs no sleep binary in the image (README).
+    # The kubelet's own sleep, which needs no sleep binary in the image (docs/why-safe.md).
     assert pre_stop.keys() == {"sleep"}, f"the safe preStop hook is {pre_stop}, not a sleep action"
     return pre_stop["sleep"]["seconds"]
 

@@ -282,3 +282,71 @@ def test_make_doctor_with_a_python_too_old_even_for_doctor_is_one_line(tmp_path)
         f"error: {python} is too old even for make doctor: install Python 3.11 or newer"
         " (docs/troubleshooting.md#python)"
     ]
+
+
+def prefetch(tmp_path, *settings: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """make prefetch with a fake docker and pip that log their arguments, one call a line."""
+    calls = tmp_path / "calls"
+    fake_tool(tmp_path, "docker", f'echo "docker $*" >> {calls}')
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    fake_tool(venv / "bin", "pip", f'echo "pip $*" >> {calls}')
+    (venv / ".installed").touch()  # newer than the requirements: make installs nothing
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    result = make("prefetch", f"VENV={venv}", f"PREFETCH_DIR={tmp_path}/pre", *settings, env=env)
+    return result, calls.read_text().splitlines() if calls.exists() else []
+
+
+def workflow_node_image(kubernetes: str) -> str:
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    matrix = [
+        row
+        for job in jobs.values()
+        for row in job.get("strategy", {}).get("matrix", {}).get("include", [])
+    ]
+    (image,) = {row["node-image"] for row in matrix if row["kubernetes"] == kubernetes}
+    return image
+
+
+def test_prefetch_pulls_the_base_image_and_kinds_default_node_image_and_the_wheels(tmp_path):
+    # Only with fakes: no registry is reachable where the tests run (docs/facilitator.md).
+    result, calls = prefetch(tmp_path, "KIND_NODE_IMAGE=", "PYTHON_IMAGE=")
+    assert result.returncode == 0, result.stderr
+    (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+    # kind v0.33.0's default node image is the newest Kubernetes, as the workflow pins it.
+    node = workflow_node_image("1.37")
+    assert calls == [
+        "docker info",
+        f"docker pull -q {base}",
+        f"docker pull -q {node}",
+        f"pip download --quiet --disable-pip-version-check -d {tmp_path}/pre/wheels"
+        " -r requirements-dev.txt",
+    ]
+    # requirements-dev.txt pulls in requirements.txt, so one download has both.
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
+
+
+def test_prefetch_save_writes_the_images_tagged_without_their_digest(tmp_path):
+    result, calls = prefetch(tmp_path, "SAVE=1", "KIND_NODE_IMAGE=kindest/node:v1.34.11@sha256:ab")
+    assert result.returncode == 0, result.stderr
+    (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+    # Tagged by name, so `docker load` gives names that KIND_NODE_IMAGE= and the build can use.
+    assert calls[-3:] == [
+        f"docker tag {base} {base}",
+        "docker tag kindest/node:v1.34.11@sha256:ab kindest/node:v1.34.11",
+        f"docker save -o {tmp_path}/pre/images.tar {base} kindest/node:v1.34.11",
+    ]
+    assert f"docker load -i {tmp_path}/pre/images.tar" in result.stdout
+
+
+def test_prefetch_without_a_running_docker_is_one_line(tmp_path):
+    fake_tool(tmp_path, "docker", "exit 1")
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / ".installed").touch()
+    result = make("prefetch", f"VENV={tmp_path}/venv", env=env)
+    assert result.returncode != 0
+    assert own_lines(result) == [
+        "error: Docker is not running: start Docker Desktop (or dockerd), then run make prefetch"
+        " again"
+    ]

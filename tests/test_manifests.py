@@ -39,9 +39,9 @@ def test_naive_and_safe_differ_only_where_the_lesson_says(naive, safe):
     assert differences(naive, safe) == LESSON
 
 
-def test_the_readmes_diff_is_the_diff_of_the_files():
+def test_the_pasted_diff_is_the_diff_of_the_files():
     command = "$ diff -u k8s/naive.yaml k8s/safe.yaml\n"
-    pasted = (ROOT / "README.md").read_text().split(command, 1)[1].split("```", 1)[0]
+    pasted = (ROOT / "docs" / "why-safe.md").read_text().split(command, 1)[1].split("```", 1)[0]
     naive, safe = ((K8S / name).read_text().splitlines() for name in ("naive.yaml", "safe.yaml"))
     diff = difflib.unified_diff(naive, safe, "k8s/naive.yaml", "k8s/safe.yaml", lineterm="")
     assert pasted.splitlines() == list(diff)

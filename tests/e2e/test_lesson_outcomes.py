@@ -33,7 +33,7 @@ SLOW_TIMEOUT_S = 3 * SLOW_S
 
 
 # How a request to a pod that stopped listening fails: reset or refused by the pod, or, sent to
-# a pod address already gone, answered by the node's filter (README, "What the tables say").
+# a pod address already gone, answered by the node's filter (docs/lesson.md, "What the tables say").
 STOPPED_LISTENING = {"reset", "refused", "http_other"}
 # A rollout here (a 2 s warm-up) takes about 16 s within some 30 s of traffic, measured at
 # 4,754 requests: a zero stands on at least this many.
@@ -50,13 +50,13 @@ def test_without_pre_stop_requests_on_new_connections_fail_and_safe_loses_none(c
     result = lesson.rollout(by_name("no-prestop"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
     message = report([control, result])
     assert control.met_expectation and result.met_expectation, message
-    # 230 to 287 of about 20,000 per rollout, in the 4 rollouts measured (README, "The lesson").
+    # 230 to 287 of about 20,000 per rollout, in the 4 rollouts measured (docs/lesson.md).
     summary = result.summary
     assert summary.failed > 0, message
     assert set(summary.failures_by_kind) <= STOPPED_LISTENING, message
     # All of them while old pods stopped: none before the rollout, none after the last old pod
     # was gone (it stops as the rollout completes, and nodes route to it for up to 2 s more:
-    # README, "How long kube-proxy takes").
+    # docs/deep-dives.md, "How long kube-proxy takes").
     assert result.failed_before_action == 0, message
     started = result.action_window[0]
     assert started <= summary.first_failure_s, message
