@@ -236,5 +236,5 @@ def test_a_cluster_it_cannot_use_is_one_line(monkeypatch):
     run = run_module("tools.propagation", "--deletions", "1")
     assert run.returncode == 2
     assert run.stderr == (
-        "propagation: kubectl-not-installed not found: install it, or see the README\n"
+        "propagation: kubectl-not-installed not found: install it, or see docs/troubleshooting.md\n"
     )

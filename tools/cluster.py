@@ -52,7 +52,9 @@ def run(
             check=False,
         )
     except FileNotFoundError:
-        raise ClusterError(f"{command[0]} not found: install it, or see the README") from None
+        raise ClusterError(
+            f"{command[0]} not found: install it, or see docs/troubleshooting.md"
+        ) from None
     except subprocess.TimeoutExpired:
         raise ClusterError(f"{' '.join(command)} did not finish in {timeout:.0f} s") from None
 

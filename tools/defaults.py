@@ -10,11 +10,11 @@ CONCURRENCY = 8
 # connections/s: on kind, Docker's port proxy holds each connection's TIME_WAIT for 60 s and
 # Linux hands out even source ports first (14,116 of them); once all are held, a port that a
 # crashed pod reset is the only free one, is handed out again and again, and the node's
-# connection tracking sends it back to the dead pod (README, "The crash drill").
+# connection tracking sends it back to the dead pod (docs/deep-dives.md, "The crash drill").
 RATE = 200.0
-# How long one request may take before it counts as failed, for every tool. Measured (README,
-# "How long a request takes"): no successful request of 1,103,642 took more than 268 ms, but one
-# whose first SYN, or first two, go unanswered takes 1 s or 3 s (Linux sends it again after 1 s,
-# then 2 s later). 5 s counts those as slow, not failed, while a request to a gone or closed pod
-# hangs for good or is refused or reset, and still counts.
+# How long one request may take before it counts as failed, for every tool. Measured
+# (docs/results.md, "How long a request takes"): no successful request of 1,103,642 took more
+# than 268 ms, but one whose first SYN, or first two, go unanswered takes 1 s or 3 s (Linux
+# sends it again after 1 s, then 2 s later). 5 s counts those as slow, not failed, while a
+# request to a gone or closed pod hangs for good or is refused or reset, and still counts.
 TIMEOUT_S = 5.0

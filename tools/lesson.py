@@ -27,8 +27,9 @@ EVERY_VARIANT = (CONTROL, *VARIANTS)
 MAX_SLOW_S = 10.0
 
 
-# What each row must show for the lesson to hold (README, "What the tables say"), by the traffic
-# that shows it; a row not named shows nothing in particular there, and is only reported.
+# What each row must show for the lesson to hold (docs/lesson.md, "What the tables say"), by
+# the traffic that shows it; a row not named shows nothing in particular there, and is only
+# reported.
 # Whatever the traffic: the control loses nothing, a broken release that passes as ready fails
 # requests, and a warm-up that liveness kills never completes.
 ANY_TRAFFIC = {

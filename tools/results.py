@@ -13,18 +13,20 @@ from tools.summary import SLOW_S, Summary
 
 # A crash cannot be graceful: what the dead pod held, and the new connections sent to it until
 # it leaves the Service, fail in one burst. Measured on kind at about 200 requests/s (4 kills):
-# 1.5 to 2.5 s, never more than 0.09 s of every request failing (README, "The crash drill").
+# 1.5 to 2.5 s, never more than 0.09 s of every request failing (docs/deep-dives.md, "The
+# crash drill").
 BURST_WITHIN_S = 3.0
 BURST_OUTAGE_WITHIN_S = 0.5
-# After the burst, on kind, a reset can still come from a port the port proxy reused (README):
-# at most this share of the later requests. Measured: 0 to 0.1 % at 200/s; 1.9 and 5.4 % where
-# the proxy's ports ran out (230-260/s); routing on to the dead pod fails a third, an outage all.
+# After the burst, on kind, a reset can still come from a port the port proxy reused
+# (docs/deep-dives.md): at most this share of the later requests. Measured: 0 to 0.1 % at
+# 200/s; 1.9 and 5.4 % where the proxy's ports ran out (230-260/s); routing on to the dead pod
+# fails a third, an outage all.
 LATE_FAILED_SHARE = 0.005
 # Said under a crash drill with failures after the burst: the one cause found so far.
 LATE_FAILURES = (
     "  failures after the burst: on kind, Docker's port proxy reused a source port that the"
-    " dead pod had reset, and the node's connection tracking sent it back there (README,"
-    " 'The crash drill'); above ~235 new connections/s this becomes an outage"
+    " dead pod had reset, and the node's connection tracking sent it back there"
+    " (docs/deep-dives.md, 'The crash drill'); above ~235 new connections/s this becomes an outage"
 )
 
 

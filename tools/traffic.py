@@ -269,7 +269,7 @@ class Watcher:
                     # ("Connection: close"): so the TIME_WAIT stays on this side, not in a pod,
                     # where it can drop the next SYN from the same NATed address for a second.
                     # On loopback Linux reuses it early; kind's port proxy cannot, which caps
-                    # new connections there near 470/s (README: "Who closes first").
+                    # new connections there near 470/s (docs/deep-dives.md: "Who closes first").
                     conn.close()
                     conn = None
         finally:

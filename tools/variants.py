@@ -74,7 +74,7 @@ def with_environment(operations: list[dict], name: str, value: str) -> list[dict
 
 VARIANTS = (
     # Rolled to the broken release: with myapp:2 it loses nothing, because the startup probe
-    # also keeps a warming pod out of the Service (measured; README, "The lesson").
+    # also keeps a warming pod out of the Service (measured; docs/lesson.md).
     Variant(
         "no-readiness",
         "readiness probe (rolled to the broken myapp:3)",
