@@ -38,6 +38,9 @@ WATCH_ARGS ?=
 SCENARIO_ARGS ?=
 # Extra pytest arguments for make test, e.g. PYTEST_ARGS="-m 'not cluster'" or "-k drills".
 PYTEST_ARGS ?=
+# The established load generator make crosscheck compares the watcher with (its Go module:
+# go install github.com/tsenart/vegeta/v12@v12.13.0).
+VEGETA ?= vegeta
 # Where make demo and the drills write their results (JSON) and picture (SVG).
 RESULTS ?= results
 # The oldest and newest Kubernetes the kit supports, those kind v0.33.0 publishes node images
@@ -334,6 +337,16 @@ propagation: ## Delete pods one by one and time until every node stops routing t
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
 	$(PYTHON) -m tools.propagation --json $(RESULTS)/$@.json $(if $(DELETIONS),--deletions $(DELETIONS))
+
+.PHONY: crosscheck
+crosscheck: ## Roll naive (VARIANT=safe: safe) v1 -> v2, measured by the watcher and by vegeta at once
+	$(GUARD)
+	$(NEED_DOCKER)
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	@$(MAKE) --no-print-directory build-v1 build-v2
+	VEGETA='$(VEGETA)' $(PYTHON) -m tools.crosscheck $(if $(URL),--url $(URL)) $(RATE_ARG) \
+		$(if $(VARIANT),--variant $(VARIANT)) --json $(RESULTS)/$@.json
 
 ##@ Cleaning up
 

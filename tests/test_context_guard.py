@@ -108,6 +108,7 @@ CHANGING_TARGETS = [
     "baseline",
     "lesson",
     "propagation",
+    "crosscheck",
 ]
 
 
@@ -124,7 +125,12 @@ def test_make_targets_refuse_a_work_cluster_before_reaching_it(work_cluster, tar
 
 @pytest.mark.parametrize(
     "command",
-    [["tools.scenarios", "drill", "crash"], ["tools.scenarios", "demo"], ["tools.propagation"]],
+    [
+        ["tools.scenarios", "drill", "crash"],
+        ["tools.scenarios", "demo"],
+        ["tools.propagation"],
+        ["tools.crosscheck"],
+    ],
 )
 def test_tools_refuse_a_work_cluster_before_reaching_it(work_cluster, command):
     env, log = work_cluster
