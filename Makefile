@@ -58,11 +58,12 @@ KIND_CONTEXT = $(filter kind-%,$(shell $(KUBECTL) config current-context 2>/dev/
 
 # Name a cluster that is not a local workshop cluster to let the targets change it (CONTEXT=name).
 CONTEXT ?=
-export CONTEXT
 # First line of every target that changes a cluster: tools/context_guard.py refuses, in one line
 # and before anything reaches the cluster, a kubectl context that is not a local workshop cluster
-# unless CONTEXT names it. The tools and the end-to-end tests ask the same guard.
-GUARD = $(NEED_PYTHON)$(call refuse_if,$(shell $(PYTHON) -m tools.context_guard 2>&1))
+# unless CONTEXT names it. The tools and the end-to-end tests ask the same guard. (KUBECTL and
+# CONTEXT are passed by hand: make before 4.4 does not export variables to $(shell).)
+GUARD = $(NEED_PYTHON)$(call refuse_if,$(shell \
+	KUBECTL='$(KUBECTL)' CONTEXT='$(CONTEXT)' $(PYTHON) -m tools.context_guard 2>&1))
 refuse_if = $(if $(1),$(error $(1)))
 
 # $(call require,TOOL,how to get it): stop with one clear line when TOOL is not installed.

@@ -142,16 +142,32 @@ def test_tools_refuse_a_work_cluster_before_reaching_it(work_cluster, command):
     assert calls(log) == ["kubectl config current-context"]
 
 
-def test_naming_the_work_cluster_lets_make_clean_reach_it(work_cluster):
+def test_naming_the_work_cluster_on_makes_command_line_lets_make_clean_reach_it(work_cluster):
     env, log = work_cluster
     result = run(
-        ["make", "--no-print-directory", "clean", f"PYTHON={sys.executable}"],
-        {**env, "CONTEXT": WORK_CONTEXT},
-    )
+        ["make", "--no-print-directory", "clean", f"PYTHON={sys.executable}",
+         f"CONTEXT={WORK_CONTEXT}"],
+        env,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (
         "kubectl delete deployment/myapp service/myapp poddisruptionbudget/myapp --ignore-not-found"
     ) in calls(log)
+
+
+def test_the_guard_asks_the_kubectl_named_on_makes_command_line(work_cluster, tmp_path):
+    # make before 4.4 does not export command-line variables to $(shell): the guard would ask
+    # the kubectl on PATH (none here) while the recipe used this one.
+    env, log = work_cluster
+    kubectl = str(tmp_path / "bin" / "kubectl")
+    result = run(
+        ["make", "--no-print-directory", "deploy-safe", "VERSION=1", f"KUBECTL={kubectl}",
+         f"PYTHON={sys.executable}"],
+        {**env, "PATH": "/usr/bin:/bin"},  # no kubectl but the one named
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert f"kubectl context '{WORK_CONTEXT}'" in refused_line(result)
+    assert calls(log) == ["kubectl config current-context"]
 
 
 def test_the_guard_alone_exits_1_with_its_line_or_0_silently(work_cluster):
