@@ -224,9 +224,11 @@ def test_sigterm_refuses_new_connections_at_once_and_lets_the_one_in_flight_fini
     server = start_gunicorn()
     assert poll(server.answers, timeout=15), server.lines
     results = {}
-    slow = threading.Thread(target=lambda: results.update(slow=server.get("/delay/3")))
+    # Long enough that a loaded machine (CI's other stages beside it) still sees the refusal
+    # while it runs: the point is the order, refused before the slow one ends.
+    slow = threading.Thread(target=lambda: results.update(slow=server.get("/delay/8")))
     slow.start()
-    assert poll(lambda: server.logged("slow request: answering in 3s"), timeout=10)
+    assert poll(lambda: server.logged("slow request: answering in 8s"), timeout=10)
 
     server.process.send_signal(signal.SIGTERM)
 
@@ -238,7 +240,7 @@ def test_sigterm_refuses_new_connections_at_once_and_lets_the_one_in_flight_fini
         return False
 
     # Refused while the slow request is still in flight, not accepted and reset later.
-    assert poll(refused, timeout=2)
+    assert poll(refused, timeout=6)
     assert "slow" not in results
     slow.join(timeout=15)
     assert results["slow"][0] == 200
