@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.helpers import wait_until
 from tools import crosscheck
 from tools.crosscheck import Comparison, Tolerance, vegeta_failure, vegeta_outcomes
 from tools.summary import Outcome, summarize
@@ -78,3 +79,26 @@ def test_a_missing_vegeta_is_one_line(monkeypatch, tmp_path):
         match=r"^vegeta-not-installed not found: go install github.com/tsenart/vegeta/v12@v12.13.0",
     ):
         vegeta.start()
+
+
+def test_vegeta_is_stopped_with_sigint_and_its_results_read(monkeypatch, tmp_path):
+    """A fake vegeta: `attack` runs until SIGINT, `encode` prints one result per line."""
+    calls = tmp_path / "calls"
+    script = tmp_path / "vegeta"
+    result = json.dumps({"timestamp": "2026-11-30T14:00:00Z", "latency": 5_000_000, "code": 200,
+                         "error": ""})  # fmt: skip
+    script.write_text(
+        f'#!/bin/sh\ntrap "exit 0" INT\necho "$@" >> {calls}\n'
+        'if [ "$1" = attack ]; then cat > /dev/null; while :; do sleep 0.1; done; fi\n'
+        f"echo '{result}'\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setattr(crosscheck, "VEGETA", str(script))
+    vegeta = crosscheck.Vegeta("http://127.0.0.1:30080", 100.0, 5.0, tmp_path)
+    vegeta.start()
+    wait_until(calls.exists, "vegeta attack to start")
+    assert vegeta.stop() == [Outcome(0.0, 0.005, None, None)]
+    attack, encode = calls.read_text().splitlines()
+    assert attack.split()[:3] == ["attack", "-rate=100/1s", "-duration=0"]
+    assert "-keepalive=false" in attack.split()
+    assert encode == f"encode --to json {tmp_path / 'vegeta.bin'}"

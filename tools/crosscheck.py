@@ -141,7 +141,14 @@ class Vegeta:
         if self.process is None:
             return []
         self.process.send_signal(signal.SIGINT)  # vegeta stops sending, and writes what it has
-        _, errors = self.process.communicate(timeout=60)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise cluster.ClusterError("vegeta attack did not stop within 60 s of SIGINT") from None
+        assert self.process.stderr is not None
+        with self.process.stderr:
+            errors = self.process.stderr.read()
         if self.process.returncode not in (0, -signal.SIGINT):
             reason = (errors.strip().splitlines() or ["no message"])[-1]
             raise cluster.ClusterError(f"vegeta attack exited {self.process.returncode}: {reason}")
