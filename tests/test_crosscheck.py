@@ -23,6 +23,7 @@ GET = 'Get "http://127.0.0.1:30080/": '
         (0, GET + "read tcp 127.0.0.1:4711->127.0.0.1:30080: read: connection reset by peer",
          "reset"),
         (0, GET + "EOF", "reset"),
+        (0, GET + "http: server closed idle connection", "reset"),
         (0, GET + "context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
          "timeout"),
         (0, "something else entirely", "error"),

@@ -82,6 +82,8 @@ ERROR_KINDS = (
     ("reset", "reset"),
     ("eof", "reset"),
     ("broken pipe", "reset"),
+    # Go's "http: server closed idle connection": closed before any answer, as a reset is.
+    ("server closed", "reset"),
     ("timeout", "timeout"),
     ("deadline", "timeout"),
 )
