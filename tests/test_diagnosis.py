@@ -15,17 +15,17 @@ from tools.summary import Outcome, summarize
 
 
 def lines_of(*lines: str) -> list[list[str]]:
-    return [line.split("\t") for line in lines]
+    return [line.split("|") for line in lines]
 
 
 def test_a_pod_there_before_the_run_is_deleted_stops_being_ready_and_goes():
     state = None
     seen = []
     for fields in lines_of(
-        "MODIFIED\tpod-a\t\tTrue\t0",  # an update that changes nothing we follow
-        "MODIFIED\tpod-a\t2026-11-30T12:00:00Z\tTrue\t0",
-        "MODIFIED\tpod-a\t2026-11-30T12:00:00Z\tFalse\t0",
-        "DELETED\tpod-a\t2026-11-30T12:00:00Z\tFalse\t0",
+        "MODIFIED|pod-a||True|0",  # an update that changes nothing we follow
+        "MODIFIED|pod-a|2026-11-30T12:00:00Z|True|0",
+        "MODIFIED|pod-a|2026-11-30T12:00:00Z|False|0",
+        "DELETED|pod-a|2026-11-30T12:00:00Z|False|0",
     ):
         state, what = changes(state, fields)
         seen += what
@@ -36,10 +36,10 @@ def test_a_new_pod_is_created_becomes_ready_and_restarts():
     state = None
     seen = []
     for fields in lines_of(
-        "ADDED\tpod-b\t\t\t",
-        "MODIFIED\tpod-b\t\tFalse\t0",
-        "MODIFIED\tpod-b\t\tTrue\t0",
-        "MODIFIED\tpod-b\t\tFalse\t1",
+        "ADDED|pod-b|||",
+        "MODIFIED|pod-b||False|0",
+        "MODIFIED|pod-b||True|0",
+        "MODIFIED|pod-b||False|1",
     ):
         state, what = changes(state, fields)
         seen += what
@@ -53,8 +53,8 @@ def fake_kubectl(tmp_path, monkeypatch):
     script = tmp_path / "kubectl"
     script.write_text(
         f'#!/bin/sh\necho "$@" > {calls}\n'
-        "printf 'MODIFIED\\tpod-a\\t2026-11-30T12:00:00Z\\tTrue\\t0\\n'\n"
-        "printf 'DELETED\\tpod-a\\t2026-11-30T12:00:00Z\\tFalse\\t0\\n'\n"
+        "printf 'MODIFIED|pod-a|2026-11-30T12:00:00Z|True|0\\n'\n"
+        "printf 'DELETED|pod-a|2026-11-30T12:00:00Z|False|0\\n'\n"
         "exec sleep 30\n"
     )
     script.chmod(0o755)

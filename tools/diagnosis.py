@@ -19,11 +19,17 @@ from tools.summary import Outcome
 
 SELECTOR = "app=myapp"
 # One line per change of a pod, as kubectl's watch sends it: event type, name, deletion time,
-# Ready, container restarts (empty where the pod has none yet).
-FIELDS = (
-    "{.type}{'\\t'}{.object.metadata.name}{'\\t'}{.object.metadata.deletionTimestamp}{'\\t'}"
-    "{.object.status.conditions[?(@.type=='Ready')].status}{'\\t'}"
-    "{.object.status.containerStatuses[0].restartCount}{'\\n'}"
+# Ready, container restarts (empty where the pod has none yet). Separated by "|", not tabs:
+# kubectl's watch output goes through a tab writer, which turns tabs into aligning spaces.
+SEPARATOR = "|"
+FIELDS = SEPARATOR.join(
+    (
+        "{.type}",
+        "{.object.metadata.name}",
+        "{.object.metadata.deletionTimestamp}",
+        "{.object.status.conditions[?(@.type=='Ready')].status}",
+        "{.object.status.containerStatuses[0].restartCount}{'\\n'}",
+    )
 )
 # Failures closer together than this are one burst in the timeline.
 BURST_GAP_S = 0.5
@@ -90,7 +96,7 @@ class PodWatch:
         assert self._process is not None and self._process.stdout is not None
         states: dict[str, PodState] = {}
         for line in self._process.stdout:
-            fields = line.rstrip("\n").split("\t")
+            fields = line.rstrip("\n").split(SEPARATOR)
             if len(fields) < 2 or not fields[1]:
                 continue
             at, pod = self.clock(), fields[1]

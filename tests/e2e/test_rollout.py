@@ -42,3 +42,6 @@ def test_safe_rollout_loses_no_request(cluster, setup, old, new, keepalive):
     assert summary.requests >= 10_000
     # The window covers the whole rollout: both versions answered during it.
     assert set(summary.ok_by_version) == {old, new}
+    # And kubectl's watch saw the pods change, as a failed verdict would show them.
+    changes = {event.what for event in result.pod_events}
+    assert {"created", "ready", "gone"} <= changes, result.pod_events
