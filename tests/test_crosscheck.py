@@ -82,14 +82,14 @@ def test_a_missing_vegeta_is_one_line(monkeypatch, tmp_path):
         vegeta.start()
 
 
-def test_vegeta_is_stopped_with_sigint_and_its_results_read(monkeypatch, tmp_path):
-    """A fake vegeta: `attack` runs until SIGINT, `encode` prints one result per line."""
+def test_vegeta_is_stopped_with_sigterm_and_its_results_read(monkeypatch, tmp_path):
+    """A fake vegeta: `attack` runs until SIGTERM, `encode` prints one result per line."""
     calls = tmp_path / "calls"
     script = tmp_path / "vegeta"
     result = json.dumps({"timestamp": "2026-11-30T14:00:00Z", "latency": 5_000_000, "code": 200,
                          "error": ""})  # fmt: skip
     script.write_text(
-        f'#!/bin/sh\ntrap "exit 0" INT\necho "$@" >> {calls}\n'
+        f'#!/bin/sh\ntrap "exit 0" TERM\necho "$@" >> {calls}\n'
         'if [ "$1" = attack ]; then cat > /dev/null; while :; do sleep 0.1; done; fi\n'
         f"echo '{result}'\n"
     )

@@ -327,7 +327,9 @@ def test_prefetch_pulls_the_base_image_and_kinds_default_node_image_and_the_whee
 
 
 def test_prefetch_save_writes_the_images_tagged_without_their_digest(tmp_path):
-    result, calls = prefetch(tmp_path, "SAVE=1", "KIND_NODE_IMAGE=kindest/node:v1.34.11@sha256:ab")
+    result, calls = prefetch(
+        tmp_path, "SAVE=1", "PYTHON_IMAGE=", "KIND_NODE_IMAGE=kindest/node:v1.34.11@sha256:ab"
+    )
     assert result.returncode == 0, result.stderr
     (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
     # Tagged by name, so `docker load` gives names that KIND_NODE_IMAGE= and the build can use.

@@ -142,16 +142,19 @@ class Vegeta:
     def stop(self) -> list[Outcome]:
         if self.process is None:
             return []
-        self.process.send_signal(signal.SIGINT)  # vegeta stops sending, and writes what it has
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            raise cluster.ClusterError("vegeta attack did not stop within 60 s of SIGINT") from None
+        # vegeta stops sending on SIGTERM (or SIGINT), and writes what it has. Not SIGINT: a
+        # shell ignores it in what it starts in the background, as CI may start this.
+        self.process.send_signal(signal.SIGTERM)
         assert self.process.stderr is not None
         with self.process.stderr:
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise cluster.ClusterError("vegeta attack did not stop within 60 s") from None
             errors = self.process.stderr.read()
-        if self.process.returncode not in (0, -signal.SIGINT):
+        if self.process.returncode not in (0, -signal.SIGTERM):
             reason = (errors.strip().splitlines() or ["no message"])[-1]
             raise cluster.ClusterError(f"vegeta attack exited {self.process.returncode}: {reason}")
         encoded = cluster.run_checked([VEGETA, "encode", "--to", "json", str(self.results)])
