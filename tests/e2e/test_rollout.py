@@ -17,8 +17,11 @@ def test_naive_rollout_refuses_traffic_while_v2_warms_up(cluster, setup, tmp_pat
     # the proxy accepts first, so the refusal reaches the client as a reset.
     kinds = summary.failures_by_kind
     assert kinds.get("refused", 0) + kinds.get("reset", 0) > 0, report([result])
-    # myapp:2 warms up for 20 s and naive sends it traffic all along.
-    assert summary.longest_outage_s >= 10, report([result])
+    # myapp:2 warms up for 20 s and naive sends it traffic all along: requests fail for at least
+    # 10 s. Not necessarily all of them at once: once, in CI, a new pod's container restarted and
+    # the next one took 17 s to start, so an old pod served on until then (failing for 40 s,
+    # every request failing for 1.9 s at most; the run's pod events are in docs/ci.md).
+    assert summary.failing_for_s >= 10, report([result])
 
     # The picture make demo draws, from this real run.
     picture = tmp_path / "naive.svg"
