@@ -14,10 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from tools.context_guard import KUBECTL
+from tools.cluster import KUBECTL, SELECTOR
 from tools.summary import Outcome
 
-SELECTOR = "app=myapp"
 # One line per change of a pod, as kubectl's watch sends it: event type, name, deletion time,
 # Ready, container restarts (empty where the pod has none yet). Separated by "|", not tabs:
 # kubectl's watch output goes through a tab writer, which turns tabs into aligning spaces.
