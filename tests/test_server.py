@@ -237,6 +237,11 @@ def test_sigterm_refuses_new_connections_at_once_and_lets_the_one_in_flight_fini
             server.get("/ready", timeout=5)
         except ConnectionRefusedError:
             return True
+        except ConnectionResetError:
+            # Connected into the listen backlog just before the master closed its socket,
+            # which resets what is still queued there (seen once with CI-like load beside it):
+            # the moment of the switch, so ask again.
+            return False
         return False
 
     # Refused while the slow request is still in flight, not accepted and reset later.
