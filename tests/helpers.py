@@ -100,6 +100,8 @@ class AppBehaviour:
     url: str = ""
     mode: str = "ok"  # ok | ok-close | 404 | 500 | close
     version: str = "1"
+    # Seconds each answer waits before it is sent: a pod that hangs.
+    delay_s: float = 0.0
     connections: int = 0
     # Connections the client closed first (its end-of-stream where the next request would be).
     hung_up_by_client: int = 0
@@ -131,6 +133,7 @@ class AppHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         behaviour = self.server.behaviour
+        time.sleep(behaviour.delay_s)
         if behaviour.mode == "close":
             self.close_connection = True
             return

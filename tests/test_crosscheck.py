@@ -52,7 +52,7 @@ def summary_of(ok: int, failed: int, outage_s: float):
     if failed:
         outcomes += [Outcome(10.0, 10.0 + outage_s, None, "reset")]
         outcomes += [Outcome(10.0 + outage_s, 10.0 + outage_s, None, "reset")] * (failed - 1)
-    return summarize(outcomes, url="u", keepalive=False, concurrency=1, duration=30.0)
+    return summarize(outcomes, url="u", keepalive=False, concurrency=1, rate=None, duration=30.0)
 
 
 def test_two_tools_agree_within_the_tolerance():

@@ -112,7 +112,7 @@ def test_the_timeline_puts_failures_among_pod_events_relative_to_the_action():
 
 def one_reset_result() -> Result:
     outcomes = [Outcome(0.0, 0.01, "1", None)] * 100 + [Outcome(14.2, 14.25, None, "reset")]
-    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, duration=30.0)
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=None, duration=30.0)
     return Result(
         "safe v1 → v2",
         "safe",

@@ -8,14 +8,14 @@ from app.routes import MAX_DELAY_SECONDS
 from tools import lesson
 from tools.results import Expectation, Result
 from tools.summary import Outcome, summarize
-from tools.traffic import TrafficOptions
+from tools.traffic_options import TrafficOptions
 from tools.variants import VARIANTS
 
 
 def rollout(variant: str, failed: int, seconds: float, *, completed=True, restarts=0) -> Result:
     outcomes = [Outcome(0.0, 0.01, "2", None)] * 1_000
     outcomes += [Outcome(5.0, 5.2, None, "reset")] * failed
-    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, duration=60.0)
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=None, duration=60.0)
     return Result(
         f"{variant} #x",
         variant,

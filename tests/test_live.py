@@ -10,7 +10,8 @@ import pytest
 from tests.helpers import AppBehaviour, wait_until
 from tools.live import LiveLines, LiveReport, legend, timeline_char
 from tools.summary import Outcome
-from tools.traffic import TrafficOptions, Watcher
+from tools.traffic import Watcher
+from tools.traffic_options import TrafficOptions
 
 
 @pytest.mark.parametrize(
@@ -70,10 +71,13 @@ def test_live_lines_show_each_second_and_the_timeline(capsys) -> None:
 
 
 def test_legend_says_what_is_sent() -> None:
-    text = legend(TrafficOptions("http://127.0.0.1:9/", concurrency=3, rate=50))
+    text = legend(TrafficOptions("http://127.0.0.1:9/", concurrency=3, rate=50, max_in_flight=9))
     assert text.startswith(
-        "watching http://127.0.0.1:9/ with 3 loops, a new connection per request, 50 req/s |"
+        "watching http://127.0.0.1:9/ with open loop at 50 req/s, a new connection per request,"
+        " up to 9 in flight |"
     )
+    closed = legend(TrafficOptions("http://127.0.0.1:9/", concurrency=3, rate=None, keepalive=True))
+    assert closed.startswith("watching http://127.0.0.1:9/ with 3 loops back to back, keepalive")
 
 
 def test_live_lines_print_while_the_watcher_runs(fake_app: AppBehaviour) -> None:

@@ -4,7 +4,8 @@ from tests.helpers import AppBehaviour, wait_until
 from tools.measuring import Notes, Setup, failed_before, healthy_recently, measure
 from tools.results import Expectation, verdicts
 from tools.summary import Outcome
-from tools.traffic import TrafficOptions, Watcher
+from tools.traffic import Watcher
+from tools.traffic_options import TrafficOptions
 
 
 def test_notes_are_kept_in_order_and_printed_unless_quiet(capsys):

@@ -25,7 +25,7 @@ def result(name: str, failed: int, expectation: Expectation) -> Result:
         # One outage from 4.0 to 22.25 s, then failures among successes until 28.5 s.
         outcomes += [Outcome(4.0, 22.25, None, "refused")]
         outcomes += [Outcome(28.0, 28.5, None, "refused")] * (failed - 1)
-    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, duration=40.0)
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=None, duration=40.0)
     return Result(name, "x", summary, (3.0, 40.0), 21.5, expectation)
 
 
@@ -71,7 +71,7 @@ def crash(late: int = 0, outage: float = 0.05) -> Result:
     outcomes += [
         Outcome(10 + 20 * i / late, 10.001 + 20 * i / late, None, "reset") for i in range(late)
     ]
-    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, duration=40.0)
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=None, duration=40.0)
     return Result("safe: crash (SIGKILL)", "safe", summary, (3.0, 30.0), 25.0, Expectation.BURST)
 
 
@@ -103,7 +103,12 @@ def test_the_burst_is_counted_from_the_first_failure():
 
 def test_a_crash_that_failed_nothing_did_not_crash():
     healthy = summarize(
-        [Outcome(0.0, 0.01, "2", None)], url="u", keepalive=False, concurrency=8, duration=1.0
+        [Outcome(0.0, 0.01, "2", None)],
+        url="u",
+        keepalive=False,
+        concurrency=8,
+        rate=None,
+        duration=1.0,
     )
     assert after_burst(healthy) == (0, 0)
     assert not dataclasses.replace(crash(), summary=healthy).met_expectation

@@ -68,12 +68,15 @@ def test_summarize_counts_a_rollout_exactly() -> None:
         ok(3.0, 3.25, "2"),
         ok(3.25, 3.5, "?"),
     ]
-    summary = summarize(outcomes, url="http://x/", keepalive=False, concurrency=3, duration=3.756)
+    summary = summarize(
+        outcomes, url="http://x/", keepalive=False, concurrency=3, rate=None, duration=3.756
+    )
 
     assert summary.as_dict() == {
         "url": "http://x/",
         "mode": "fresh",
         "concurrency": 3,
+        "rate_per_s": None,
         "duration_s": 3.76,
         "requests": 10,
         "ok": 7,
@@ -82,6 +85,8 @@ def test_summarize_counts_a_rollout_exactly() -> None:
         "failures_by_kind": {"refused": 1, "reset": 1, "http_5xx": 1},
         "longest_outage_s": 1.0,
         "latency": latency_ms(250.0, 750.0, 750.0),
+        # No slots (a closed loop): from the send.
+        "latency_from_schedule": latency_ms(250.0, 750.0, 750.0),
         "first_failure_s": 1.25,
         "last_failure_s": 3.0,
         "versions": {
@@ -127,7 +132,7 @@ def test_summarize_counts_a_rollout_exactly() -> None:
 
 
 def test_summarize_without_requests() -> None:
-    summary = summarize([], url="http://x/", keepalive=True, concurrency=1, duration=0.4)
+    summary = summarize([], url="http://x/", keepalive=True, concurrency=1, rate=None, duration=0.4)
 
     assert summary.mode == "keepalive"
     assert summary.requests == summary.ok == summary.failed == 0
@@ -144,7 +149,7 @@ def test_summarize_without_requests() -> None:
 
 def test_summarize_orders_versions_numerically() -> None:
     outcomes = [ok(0.0, 0.5, "10"), ok(0.0, 0.5, "9")]
-    summary = summarize(outcomes, url="u", keepalive=False, concurrency=1, duration=1)
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=1, rate=None, duration=1)
     assert list(summary.ok_by_version) == ["9", "10"]
 
 
@@ -165,14 +170,16 @@ def test_latency_is_of_the_successful_requests_by_nearest_rank() -> None:
     ],
 )
 def test_waiting_counts_requests_unanswered_at_the_end_of_each_second(outcome, waiting) -> None:
-    summary = summarize([outcome], url="u", keepalive=False, concurrency=1, duration=3.9)
+    summary = summarize([outcome], url="u", keepalive=False, concurrency=1, rate=None, duration=3.9)
     assert [second.waiting for second in summary.timeline] == waiting
 
 
 def test_human_summary_mentions_every_figure() -> None:
     outcomes = [ok(0.0, 0.5, "1"), failed(0.5, 1.0, "reset"), ok(1.0, 1.5, "2")]
     text = format_summary(
-        summarize(outcomes, url="http://x/", keepalive=False, concurrency=2, duration=2.0)
+        summarize(
+            outcomes, url="http://x/", keepalive=False, concurrency=2, rate=None, duration=2.0
+        )
     )
     for expected in [
         "requests         3",

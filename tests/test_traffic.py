@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import http.client
-import socket
+import itertools
 import threading
 from collections.abc import Iterator
 
 import pytest
 
 from tests.helpers import AppBehaviour, wait_until
-from tools.summary import FAILURE_KINDS, UNFINISHED, Summary
-from tools.traffic import TrafficError, TrafficOptions, Watcher, classify
+from tools.summary import NOT_SENT, UNFINISHED, Outcome, Summary
+from tools.traffic import Watcher
+from tools.traffic_options import TrafficError, TrafficOptions
 
 
 def watcher(url: str, **options) -> Watcher:
@@ -37,73 +37,6 @@ def watch_briefly(url: str, count: int = 30, **options) -> Summary:
     with running(watcher(url, **options)) as w:
         wait_for_outcomes(w, count)
         return w.stop()
-
-
-@pytest.mark.parametrize(
-    ("exc", "kind"),
-    [
-        (ConnectionRefusedError(), "refused"),
-        (ConnectionResetError(), "reset"),
-        (BrokenPipeError(), "reset"),
-        (ConnectionAbortedError(), "reset"),
-        (http.client.RemoteDisconnected("closed"), "reset"),
-        (http.client.IncompleteRead(b"partial", 10), "reset"),
-        (http.client.BadStatusLine("garbage"), "reset"),
-        (socket.timeout("timed out"), "timeout"),  # noqa: UP041 - the alias is what we test
-        (TimeoutError(), "timeout"),
-        (OSError("no route"), "error"),
-        (socket.gaierror("unknown host"), "error"),
-        (http.client.LineTooLong("header line"), "error"),
-        (ValueError("odd"), "error"),
-    ],
-)
-def test_classify_maps_exceptions_to_failure_kinds(exc: BaseException, kind: str) -> None:
-    assert classify(exc) == kind
-    assert kind in FAILURE_KINDS
-
-
-# --------------------------------------------------------------------------- options
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "ftp://x",
-        "not a url",
-        "https://127.0.0.1/",
-        "http://",
-        "http://h:99999/",
-        "http://h:0/",
-        "http://127.0.0.1:30080/a b",
-        "http://127.0.0.1:30080/\x00",
-    ],
-)
-def test_options_reject_unusable_urls(url: str) -> None:
-    with pytest.raises(TrafficError) as raised:
-        TrafficOptions(url)
-    assert "\n" not in str(raised.value)
-
-
-def test_options_accept_url_without_port_or_path() -> None:
-    target = TrafficOptions("http://example.invalid").target  # nothing connects
-    assert (target.host, target.port, target.path) == ("example.invalid", 80, "/")
-
-
-@pytest.mark.parametrize(
-    "options",
-    [
-        {"concurrency": 0},
-        {"concurrency": 100_000},
-        {"rate": 0},
-        {"rate": -1.0},
-        {"rate": float("inf")},
-        {"timeout": 0},
-        {"timeout": 1e10},
-    ],
-)
-def test_options_reject_bad_values(options: dict) -> None:
-    with pytest.raises(TrafficError):
-        TrafficOptions("http://127.0.0.1:8080/", **options)
 
 
 # --------------------------------------------------------------------------- real traffic
@@ -228,11 +161,66 @@ def test_rate_paces_request_starts(fake_app: AppBehaviour) -> None:
         wait_for_outcomes(w, 15)
     outcomes = w.outcomes()
 
-    # The k-th request (0-based) cannot start before k / rate: pacing hands out one slot
-    # every 1/rate seconds. Only a lower bound, so a slow machine cannot break it.
+    # The k-th request (0-based) cannot start before k / rate: the open loop schedules one
+    # slot every 1/rate seconds. Only a lower bound, so a slow machine cannot break it.
     starts = sorted(o.start for o in outcomes)
     assert all(start >= k / rate - 1e-6 for k, start in enumerate(starts))
-    assert all(o.ok for o in outcomes)
+    assert all(o.ok and o.scheduled is not None and o.start >= o.scheduled for o in outcomes)
+
+
+def most_at_once(outcomes: list[Outcome]) -> int:
+    """The most requests in flight at the same moment."""
+    changes = sorted([(o.start, 1) for o in outcomes] + [(o.end, -1) for o in outcomes])
+    return max(itertools.accumulate(change for _, change in changes), default=0)
+
+
+def test_open_loop_sends_on_schedule_while_earlier_requests_wait(fake_app: AppBehaviour) -> None:
+    # 0.2 s answers, a slot every 0.02 s: about 10 in flight on one kept connection's worth of
+    # loops. A closed loop would wait for each answer and never have more than one.
+    fake_app.delay_s = 0.2
+    with running(watcher(fake_app.url, concurrency=1, rate=50.0)) as w:
+        wait_until(lambda: w.waiting(sent_before=float("inf")) >= 5, "5 requests in flight")
+        summary = w.stop()
+    assert summary.failed == 0
+    assert most_at_once(w.outcomes()) >= 5
+
+
+def test_closed_loop_waits_for_each_answer(fake_app: AppBehaviour) -> None:
+    fake_app.delay_s = 0.05
+    with running(watcher(fake_app.url, concurrency=2)) as w:
+        wait_for_outcomes(w, 10)
+    assert most_at_once(w.outcomes()) <= 2
+
+
+def test_every_slot_is_sent_or_counted_not_sent_while_the_server_hangs(
+    fake_app: AppBehaviour,
+) -> None:
+    # The issue's case: a server that answers after 3 s, 100 requests/s asked for. The cap on
+    # requests in flight (50 here) is reached after half a second; each slot due after that
+    # is a failure of its own kind, not a request that silently never happened.
+    fake_app.delay_s = 3.0
+    rate, cap = 100.0, 50
+    w = watcher(fake_app.url, concurrency=2, rate=rate, max_in_flight=cap, timeout=5.0)
+    with running(w):
+        wait_until(lambda: w.elapsed() >= 1.0, "one second of slots")
+        summary = w.stop()
+    # Every slot due until stop() was asked, the one at 0 s included, and none after it.
+    assert rate * 1.0 + 1 <= summary.requests <= rate * summary.duration_s + 1
+    assert summary.ok == cap  # answered after 3 s: stop() waited for them
+    assert summary.failures_by_kind == {NOT_SENT: summary.requests - cap}
+    assert summary.ok + summary.failed == summary.requests == len(w.outcomes())
+    # Latency from the slot includes the wait to be sent; from the send, only the answer.
+    assert summary.latency_from_schedule.max_ms >= summary.latency.max_ms >= 3000
+
+
+def test_keepalive_open_loop_keeps_its_connections(fake_app: AppBehaviour) -> None:
+    with running(watcher(fake_app.url, concurrency=2, rate=200.0, keepalive=True)) as w:
+        wait_for_outcomes(w, 60)
+        summary = w.stop()
+    assert summary.failed == 0
+    # The kept connections carry the traffic; a slot that finds every one busy adds one more
+    # to the pool, kept from then on.
+    assert fake_app.connections < summary.requests / 4
 
 
 def test_outcomes_since_returns_only_the_newer_ones(fake_app: AppBehaviour) -> None:
@@ -265,10 +253,3 @@ def test_waiting_counts_requests_sent_and_not_answered_yet(silent_url: str) -> N
         wait_until(lambda: w.waiting(sent_before=60) == 2, "both loops to wait for an answer")
         assert w.waiting(sent_before=0) == 0  # nothing was sent before the watcher started
         assert w.outcomes() == []
-
-
-def test_asking_delay_keeps_the_server_and_adds_the_delay_to_the_timeout() -> None:
-    slow = TrafficOptions("http://127.0.0.1:30080/anything", timeout=5.0).asking_delay(10)
-    assert (slow.url, slow.timeout) == ("http://127.0.0.1:30080/delay/10", 15.0)
-    ipv6 = TrafficOptions("http://[::1]:8080/").asking_delay(2.5)
-    assert (ipv6.target.host, ipv6.target.port, ipv6.target.path) == ("::1", 8080, "/delay/2.5")

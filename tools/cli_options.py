@@ -1,5 +1,5 @@
 """Command-line options both CLIs share: checked numbers, and the traffic options
-(``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``)."""
+(``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``, ``--max-in-flight``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from tools import defaults
-from tools.traffic import MAX_CONCURRENCY, MAX_TIMEOUT_S, TrafficOptions
+from tools.traffic_options import MAX_CONCURRENCY, MAX_TIMEOUT_S, TrafficOptions
 
 Number = TypeVar("Number", int, float)
 
@@ -41,7 +41,7 @@ def add_traffic_arguments(parser: argparse.ArgumentParser) -> None:
         "--concurrency",
         type=number_type(int, lambda v: 1 <= v <= MAX_CONCURRENCY, f"from 1 to {MAX_CONCURRENCY}"),
         default=defaults.CONCURRENCY,
-        help="parallel request loops (default %(default)s)",
+        help="connections kept ready, or with --rate max the loops (default %(default)s)",
     )
     parser.add_argument(
         "--keepalive", action="store_true", help="reuse connections instead of one per request"
@@ -50,7 +50,15 @@ def add_traffic_arguments(parser: argparse.ArgumentParser) -> None:
         "--rate",
         type=rate_type,
         default=defaults.RATE,
-        help="total requests per second, or max (default %(default)g)",
+        help="requests per second, scheduled by the clock, or max: the loops back to back"
+        " (default %(default)g)",
+    )
+    parser.add_argument(
+        "--max-in-flight",
+        type=number_type(int, lambda v: 1 <= v <= MAX_CONCURRENCY, f"from 1 to {MAX_CONCURRENCY}"),
+        default=defaults.MAX_IN_FLIGHT,
+        help="a request due while this many are in flight is not sent, and counted as failed"
+        " (default %(default)s)",
     )
     parser.add_argument(
         "--timeout",
@@ -70,4 +78,5 @@ def traffic_options(args: argparse.Namespace) -> TrafficOptions:
         keepalive=args.keepalive,
         rate=args.rate,
         timeout=args.timeout,
+        max_in_flight=args.max_in_flight,
     )

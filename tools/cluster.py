@@ -14,7 +14,8 @@ from pathlib import Path
 
 from tools import context_guard
 from tools.context_guard import KUBECTL
-from tools.traffic import HEADERS, TrafficOptions, send_request
+from tools.http_request import HEADERS, send_request
+from tools.traffic_options import TrafficOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLICAS = 3

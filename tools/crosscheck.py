@@ -27,7 +27,7 @@ from tools.measuring import Setup, measure, run_make_action
 from tools.one_line_parser import OneLineArgumentParser
 from tools.results import release_lesson, text_table
 from tools.summary import Outcome, Summary, summarize
-from tools.traffic import TrafficError, TrafficOptions
+from tools.traffic_options import TrafficError, TrafficOptions
 
 VEGETA = os.environ.get("VEGETA", "vegeta")
 VEGETA_MODULE = "github.com/tsenart/vegeta/v12@v12.13.0"
@@ -180,7 +180,7 @@ def crosscheck(variant: str, url: str, rate: float) -> Comparison:
         finally:
             outcomes = vegeta.stop()
     duration = max((o.end for o in outcomes), default=0.0)
-    mode = dict(url=half.url, keepalive=False, concurrency=0, duration=duration)
+    mode = dict(url=half.url, keepalive=False, concurrency=0, rate=half.rate, duration=duration)
     return Comparison(result.summary, summarize(outcomes, **mode))
 
 

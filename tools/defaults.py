@@ -3,7 +3,8 @@ command lines (``python -m tools.watch``, ``python -m tools.scenarios``) start f
 
 # Where the Service answers on every supported cluster: NodePort 30080 on 127.0.0.1.
 URL = "http://127.0.0.1:30080"
-# Parallel request loops: enough to keep every pod busy, few enough for a 2-core laptop.
+# Connections kept ready (open loop), or parallel request loops (closed loop, --rate max):
+# enough to keep every pod busy, few enough for a 2-core laptop.
 CONCURRENCY = 8
 # Requests/s across all loops: enough to see every failure, paced so that the client does not
 # take the CPU that kubelet, kube-proxy and the pods need on a laptop, and below ~235 new
@@ -18,3 +19,7 @@ RATE = 200.0
 # sends it again after 1 s, then 2 s later). 5 s counts those as slow, not failed, while a
 # request to a gone or closed pod hangs for good or is refused or reset, and still counts.
 TIMEOUT_S = 5.0
+# Requests in flight at most (open loop): a request answered in 2-10 ms leaves one or two in
+# flight at 200/s, so only a stall reaches this (2.5 s of requests with no answer); a slot due
+# then is counted as failed, `not_sent`, rather than sent late or skipped.
+MAX_IN_FLIGHT = 500

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tools import cluster
 from tools.measuring import RECOVERY_TIMEOUT, Notes, Setup, measure
 from tools.results import Expectation, Result, text_table
-from tools.traffic import TrafficOptions
+from tools.traffic_options import TrafficOptions
 from tools.variants import BROKEN_RELEASE, CONTROL, VARIANTS, Variant, render
 
 # Longer than safe.yaml's 120 s progress deadline: a stuck rollout is reported by Kubernetes

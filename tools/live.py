@@ -27,7 +27,8 @@ from tools.summary import (
     version_label,
     version_sort_key,
 )
-from tools.traffic import TrafficOptions, Watcher
+from tools.traffic import Watcher
+from tools.traffic_options import TrafficOptions
 
 TIMELINE_WIDTH = 60
 # A request that ends just before a second boundary is recorded a moment later; waiting a
@@ -73,10 +74,11 @@ def latency_column(latency: Latency, waiting: int) -> str:
 
 
 def describe(options: TrafficOptions) -> str:
-    """The traffic in a few words, e.g. "8 loops, a new connection per request, 200 req/s"."""
+    """The traffic in a few words, e.g. "open loop at 200 req/s, a new connection per request"."""
     mode = "keepalive connections" if options.keepalive else "a new connection per request"
-    rate = f"{options.rate:g} req/s" if options.rate else "unlimited rate"
-    return f"{options.concurrency} loops, {mode}, {rate}"
+    if options.rate is None:
+        return f"{options.concurrency} loops back to back, {mode}"
+    return f"open loop at {options.rate:g} req/s, {mode}, up to {options.max_in_flight} in flight"
 
 
 def legend(options: TrafficOptions) -> str:

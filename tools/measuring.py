@@ -14,7 +14,8 @@ from tools.diagnosis import PodWatch, failure_bursts
 from tools.live import LiveLines, LiveReport, describe, use_colour
 from tools.results import Expectation, Result
 from tools.summary import Outcome
-from tools.traffic import TrafficOptions, Watcher
+from tools.traffic import Watcher
+from tools.traffic_options import TrafficOptions
 
 # Traffic before the action, so every run shows the steady state it starts from.
 BASELINE_SECONDS = 3.0

@@ -40,7 +40,7 @@ from tools.cli_options import (
 from tools.measuring import Notes, Setup, measure, run_make_action
 from tools.one_line_parser import OneLineArgumentParser
 from tools.results import Expectation, Result, release_lesson, table, verdicts
-from tools.traffic import TrafficError
+from tools.traffic_options import TrafficError
 
 # --------------------------------------------------------------------------- the demo
 

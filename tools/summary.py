@@ -12,19 +12,32 @@ from typing import Any
 
 # A request still running when the watcher stopped and had waited for it (Watcher.stop).
 UNFINISHED = "unfinished"
-FAILURE_KINDS = ("refused", "reset", "timeout", "http_5xx", "http_other", "error", UNFINISHED)
+# A slot the open loop could not send: the cap on requests in flight was reached (a stall).
+NOT_SENT = "not_sent"
+FAILURE_KINDS = (
+    "refused",
+    "reset",
+    "timeout",
+    "http_5xx",
+    "http_other",
+    "error",
+    UNFINISHED,
+    NOT_SENT,
+)
 # A successful request slower than this is counted as slow: answered, but a user noticed.
 SLOW_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One request. Times are seconds since the watcher started."""
+    """One request. Times are seconds since the watcher started: sent at `start`, ended at
+    `end`, and due at `scheduled` (the open loop's slot; the send itself when None)."""
 
     start: float
     end: float
     version: str | None
     failure: str | None
+    scheduled: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -33,6 +46,11 @@ class Outcome:
     @property
     def latency(self) -> float:
         return self.end - self.start
+
+    @property
+    def latency_from_schedule(self) -> float:
+        """What a user arriving on time waited: the time spent before the send included."""
+        return self.end - (self.start if self.scheduled is None else self.scheduled)
 
 
 @dataclass(frozen=True)
@@ -45,8 +63,11 @@ class Latency:
     slow: int  # slower than SLOW_S
 
     @classmethod
-    def of(cls, outcomes: Iterable[Outcome]) -> Latency:
-        seconds = sorted(o.latency for o in outcomes if o.ok)
+    def of(cls, outcomes: Iterable[Outcome], *, from_schedule: bool = False) -> Latency:
+        """From each successful request's send, or from its slot (as wrk2 corrects it)."""
+        seconds = sorted(
+            o.latency_from_schedule if from_schedule else o.latency for o in outcomes if o.ok
+        )
         if not seconds:
             return cls(0.0, 0.0, 0.0, 0)
 
@@ -91,6 +112,8 @@ class Summary:
     url: str
     mode: str  # "fresh" (a new connection per request) or "keepalive"
     concurrency: int
+    # Requests/s scheduled by the clock (open loop), or None: closed loop, as fast as it goes.
+    rate_per_s: float | None
     duration_s: float
     requests: int
     ok: int
@@ -99,7 +122,8 @@ class Summary:
     failures_by_kind: dict[str, int]
     # The longest run of consecutive failures, from its first start to its last end.
     longest_outage_s: float
-    latency: Latency
+    latency: Latency  # from each request's send
+    latency_from_schedule: Latency  # from each request's slot: the wait for a send included
     first_failure_s: float | None
     last_failure_s: float | None
     versions: dict[str, Sighting]
@@ -196,7 +220,13 @@ def timeline(outcomes: Iterable[Outcome], duration: float) -> list[Second]:
 
 
 def summarize(
-    outcomes: Iterable[Outcome], *, url: str, keepalive: bool, concurrency: int, duration: float
+    outcomes: Iterable[Outcome],
+    *,
+    url: str,
+    keepalive: bool,
+    concurrency: int,
+    rate: float | None,
+    duration: float,
 ) -> Summary:
     outcomes = list(outcomes)
     failures = [o for o in outcomes if not o.ok]
@@ -204,6 +234,7 @@ def summarize(
         url=url,
         mode="keepalive" if keepalive else "fresh",
         concurrency=concurrency,
+        rate_per_s=rate,
         duration_s=round(duration, 2),
         requests=len(outcomes),
         ok=len(outcomes) - len(failures),
@@ -212,6 +243,7 @@ def summarize(
         failures_by_kind=failure_counts(failures),
         longest_outage_s=round(longest_outage(outcomes), 2),
         latency=Latency.of(outcomes),
+        latency_from_schedule=Latency.of(outcomes, from_schedule=True),
         first_failure_s=round(min(o.start for o in failures), 2) if failures else None,
         last_failure_s=round(max(o.end for o in failures), 2) if failures else None,
         versions=version_sightings(outcomes),
@@ -235,13 +267,20 @@ def format_latency(latency: Latency) -> str:
     )
 
 
+def pacing(rate: float | None, concurrency: int) -> str:
+    """How the requests were sent, e.g. "open loop at 200 req/s" or "8 loops back to back"."""
+    if rate is None:
+        return f"{concurrency} loops back to back"
+    return f"open loop at {rate:g} req/s"
+
+
 def format_summary(summary: Summary) -> str:
     ok_detail = f"  ({format_counts(summary.ok_by_version, version_label)})" if summary.ok else ""
     failed_detail = f"  ({format_counts(summary.failures_by_kind)})" if summary.failed else ""
     lines = [
         (
             f"summary for {summary.url} ({summary.mode} connections, "
-            f"{summary.concurrency} loops, {summary.duration_s:.2f}s)"
+            f"{pacing(summary.rate_per_s, summary.concurrency)}, {summary.duration_s:.2f}s)"
         ),
         f"  requests         {summary.requests}",
         f"  ok               {summary.ok}{ok_detail}",
@@ -249,6 +288,8 @@ def format_summary(summary: Summary) -> str:
         f"  longest outage   {format_seconds(summary.longest_outage_s)}",
         f"  latency          {format_latency(summary.latency)}",
     ]
+    if summary.rate_per_s is not None:
+        lines.append(f"  from schedule    {format_latency(summary.latency_from_schedule)}")
     if summary.first_failure_s is not None and summary.last_failure_s is not None:
         lines.append(
             f"  failures from    {format_seconds(summary.first_failure_s)}"

@@ -1,8 +1,9 @@
 """Watch an HTTP endpoint during a rollout and count every failed request.
 
-Hammers URL from several loops, prints one line per second while it runs and a summary at the
-end, so a rollout can be judged by numbers: how many requests failed, how (refused, reset,
-timeout, 5xx, ...), for how long, and when each app version started and stopped answering.
+Sends requests to URL at a rate scheduled by the clock (open loop), prints one line per second
+while it runs and a summary at the end, so a rollout can be judged by numbers: how many
+requests failed, how (refused, reset, timeout, 5xx, not sent, ...), for how long, and when each
+app version started and stopped answering.
 
 Usage:
     python3 -m tools.watch                                  # the workshop's Service
@@ -10,9 +11,12 @@ Usage:
     python3 -m tools.watch http://127.0.0.1:8080/ --duration 60 --json --max-failures 0
 
 Options:
-    --concurrency N   parallel request loops (default 8)
-    --keepalive       reuse one connection per loop instead of a new one per request
-    --rate R          total requests per second across all loops, or max (default 200)
+    --concurrency N   connections kept ready, or with --rate max the loops (default 8)
+    --keepalive       reuse connections instead of a new one per request
+    --rate R          requests per second, scheduled by the clock, or max: the loops back to
+                      back, each waiting for its answer (default 200)
+    --max-in-flight N a request due while N are in flight is not sent: failed, `not_sent`
+                      (default 500)
     --duration S      stop after S seconds (default: run until Ctrl-C)
     --timeout S       per-request socket timeout in seconds (default 2)
     --json            print the summary as JSON on stdout (live lines go to stderr)
@@ -43,7 +47,8 @@ from tools.cli_options import (
 from tools.live import LiveLines, LiveReport, legend, use_colour
 from tools.one_line_parser import OneLineArgumentParser
 from tools.summary import Summary, format_summary
-from tools.traffic import TrafficError, Watcher
+from tools.traffic import Watcher
+from tools.traffic_options import TrafficError
 
 # How often the main thread looks at the clock while it waits for --duration or a signal.
 WAIT_STEP_S = 0.5

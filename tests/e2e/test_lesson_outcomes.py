@@ -14,7 +14,7 @@ from tools import cluster as commands
 from tools import lesson
 from tools.lesson import by_name
 from tools.results import report
-from tools.traffic import TrafficOptions
+from tools.traffic_options import TrafficOptions
 from tools.variants import render
 
 IMAGE = "myapp"

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tools import cluster as commands
-from tools.traffic import TrafficOptions
+from tools.traffic_options import TrafficOptions
 
 NAMESPACE = "myapp-restricted"
 VIOLATION = 'would violate PodSecurity "restricted:latest"'
