@@ -41,8 +41,13 @@ PYTEST_ARGS ?=
 # The established load generator make crosscheck compares the watcher with (its Go module:
 # go install github.com/tsenart/vegeta/v12@v12.13.0).
 VEGETA ?= vegeta
-# Where make demo and the drills write their results (JSON) and picture (SVG).
+# Where make demo and the drills write their results (JSON) and picture (SVG), and under what
+# name (empty: the target's, e.g. results/demo.json).
 RESULTS ?= results
+RESULTS_NAME ?=
+# Where make report keeps what it measured: the results files that the docs' tables are
+# generated from (tools/report.py), and the pictures the docs show.
+REPORT ?= docs/report
 # The oldest and newest Kubernetes the kit supports, those kind v0.33.0 publishes node images
 # for (README): make lint validates the manifests against the schemas of both.
 KUBERNETES_OLDEST ?= 1.34
@@ -270,7 +275,7 @@ demo: ## The whole story in one command: naive vs safe rollouts under traffic, s
 		echo "no cluster reachable: creating the kind cluster '$(KIND_CLUSTER)'"; \
 		$(MAKE) --no-print-directory cluster; }
 	@$(MAKE) --no-print-directory build-v1 build-v2
-	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/demo.json --svg $(RESULTS)/demo.svg $(SCENARIO_ARGS) demo
+	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$(or $(RESULTS_NAME),$@).json --svg $(RESULTS)/$(or $(RESULTS_NAME),$@).svg $(SCENARIO_ARGS) demo
 
 ##@ Failure drills (each naive vs safe, measured)
 
@@ -318,7 +323,7 @@ define drill
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
 	@$(MAKE) --no-print-directory build-v1 build-v2 build-v3 $(2)
-	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$@.json --svg $(RESULTS)/$@.svg $(SCENARIO_ARGS) $(1)
+	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$(or $(RESULTS_NAME),$@).json --svg $(RESULTS)/$(or $(RESULTS_NAME),$@).svg $(SCENARIO_ARGS) $(1)
 endef
 
 ##@ The lesson: what each line of the safe Deployment buys
@@ -347,7 +352,31 @@ crosscheck: ## Roll naive (VARIANT=safe: safe) v1 -> v2, measured by the watcher
 	@$(CHECK_CLUSTER)
 	@$(MAKE) --no-print-directory build-v1 build-v2
 	VEGETA='$(VEGETA)' $(PYTHON) -m tools.crosscheck $(if $(URL),--url $(URL)) $(RATE_ARG) \
-		$(if $(VARIANT),--variant $(VARIANT)) --json $(RESULTS)/$@.json
+		$(if $(VARIANT),--variant $(VARIANT)) --json $(RESULTS)/$(or $(RESULTS_NAME),$@).json
+
+##@ The docs' numbers
+
+# Each run writes its results file into REPORT even when an expectation failed there, so the
+# tables show what was measured; the target then fails, naming the runs.
+.PHONY: report
+report: ## Measure what the docs show (demo, drills, baseline, the lesson twice, crosscheck; ~45 min) and regenerate their tables
+	$(GUARD)
+	@failed=; \
+	$(MAKE) --no-print-directory demo RESULTS=$(REPORT) || failed="$$failed demo"; \
+	$(MAKE) --no-print-directory drills RESULTS=$(REPORT) || failed="$$failed drills"; \
+	$(MAKE) --no-print-directory baseline RESULTS=$(REPORT) || failed="$$failed baseline"; \
+	$(MAKE) --no-print-directory lesson RESULTS=$(REPORT) || failed="$$failed lesson"; \
+	$(MAKE) --no-print-directory lesson RESULTS=$(REPORT) RESULTS_NAME=lesson-slow SLOW=5 \
+		VARIANT="safe no-prestop no-graceful short-grace" \
+		SCENARIO_ARGS="--keepalive --concurrency 16 --timeout 15" || failed="$$failed lesson-slow"; \
+	$(MAKE) --no-print-directory crosscheck RESULTS=$(REPORT) || failed="$$failed crosscheck"; \
+	$(PYTHON) -m tools.report; \
+	if [ -n "$$failed" ]; then echo "make report: expectations failed in:$$failed (see above; the tables show what was measured)" >&2; exit 1; fi
+
+.PHONY: report-docs
+report-docs: ## Regenerate the docs' tables from the results files in docs/report (no cluster needed)
+	$(NEED_PYTHON)
+	$(PYTHON) -m tools.report
 
 ##@ Cleaning up
 

@@ -109,6 +109,7 @@ CHANGING_TARGETS = [
     "lesson",
     "propagation",
     "crosscheck",
+    "report",
 ]
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tools import cluster, defaults
+from tools import cluster, defaults, provenance
 from tools.cli_options import number_type
 from tools.measuring import Setup, measure, run_make_action
 from tools.one_line_parser import OneLineArgumentParser
-from tools.results import release_lesson, text_table
+from tools.results import Render, release_lesson, text_table
 from tools.summary import Outcome, Summary, summarize
 from tools.traffic_options import TrafficError, TrafficOptions
 
@@ -184,7 +184,7 @@ def crosscheck(variant: str, url: str, rate: float) -> Comparison:
     return Comparison(result.summary, summarize(outcomes, **mode))
 
 
-def table(comparison: Comparison) -> str:
+def table(comparison: Comparison, render: Render = text_table) -> str:
     rows = [
         (name, f"{s.requests:,}", f"{s.failed:,}", f"{share(s):.2%}",
          ", ".join(f"{k} {n:,}" for k, n in s.failures_by_kind.items()) or "-",
@@ -193,7 +193,7 @@ def table(comparison: Comparison) -> str:
     ]  # fmt: skip
     header = ("tool", "requests", "failed", "share", "failures by kind", "longest outage (s)",
               "failing for (s)")  # fmt: skip
-    return text_table(header, rows, (0, 4))
+    return render(header, rows, (0, 4))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         cluster.refuse_unless_workshop_cluster()
+        measured_on = provenance.measure_here() if args.json else None
         comparison = crosscheck(args.variant, args.url, args.rate)
     except (cluster.ClusterError, TrafficError) as error:
         print(f"crosscheck: {error}", file=sys.stderr)
@@ -222,10 +223,16 @@ def main(argv: list[str] | None = None) -> int:
     print(table(comparison))
     disagreements = comparison.disagreements()
     print("\n" + ("\n".join(f"DISAGREE: {d}" for d in disagreements) or "ok: they agree"))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        data = {"watcher": comparison.watcher.as_dict(), "vegeta": comparison.vegeta.as_dict()}
-        args.json.write_text(json.dumps(data, indent=2) + "\n")
+    if measured_on is not None:
+        provenance.write_results(
+            args.json,
+            measured_on,
+            provenance.command_line("tools.crosscheck", sys.argv[1:] if argv is None else argv),
+            f"{args.variant} v1 → v2, each tool at {args.rate / 2:g} requests/s, open loop,"
+            " a new connection per request",
+            watcher=comparison.watcher.as_dict(),
+            vegeta=comparison.vegeta.as_dict(),
+        )
     return 1 if disagreements else 0
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tools import cluster
 from tools.measuring import RECOVERY_TIMEOUT, Notes, Setup, measure
-from tools.results import Expectation, Result, text_table
+from tools.results import Expectation, Render, Result, text_table
 from tools.traffic_options import TrafficOptions
 from tools.variants import BROKEN_RELEASE, CONTROL, VARIANTS, Variant, render
 
@@ -162,8 +162,8 @@ def row(variant: Variant, results: Sequence[Result]) -> tuple[str, ...]:
     )
 
 
-def table(results: Sequence[Result]) -> str:
+def table(results: Sequence[Result], render: Render = text_table) -> str:
     """One row per variant, in the order the variants first appear in `results`."""
     names = list(dict.fromkeys(r.variant for r in results))
     rows = [row(by_name(n), [r for r in results if r.variant == n]) for n in names]
-    return text_table(COLUMNS, rows, LEFT_ALIGNED)
+    return render(COLUMNS, rows, LEFT_ALIGNED)

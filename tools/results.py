@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +122,7 @@ class Result:
             "variant": self.variant,
             "action_window": list(self.action_window),
             "rollout_seconds": round(self.rollout_seconds, 1),
+            "expectation": self.expectation.name,
             "expect_failures": expect_failures.get(self.expectation),
             "met_expectation": self.met_expectation,
             "events": self.events,
@@ -133,6 +134,60 @@ class Result:
             "failure_bursts": [dataclasses.asdict(b) for b in self.failure_bursts],
             "summary": self.summary.as_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """as_dict's inverse: a results file read back, e.g. for make report's tables."""
+        return cls(
+            name=data["name"],
+            variant=data["variant"],
+            summary=Summary.from_dict(data["summary"]),
+            action_window=(data["action_window"][0], data["action_window"][1]),
+            rollout_seconds=data["rollout_seconds"],
+            expectation=Expectation[data["expectation"]],
+            events=data["events"],
+            failed_before_action=data["failed_before_action"],
+            restarts=data["restarts"],
+            rollout_completed=data["rollout_completed"],
+            recovered=data["recovered"],
+            pod_events=[PodEvent(**event) for event in data["pod_events"]],
+            failure_bursts=[Burst(**burst) for burst in data["failure_bursts"]],
+        )
+
+
+def text_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], left_aligned: Collection[int]
+) -> str:
+    """Each column as wide as its widest cell, a rule under the header, and every column but
+    the `left_aligned` ones right-aligned, so that numbers line up."""
+    lines = [header, *rows]
+    widths = [max(len(cells[i]) for cells in lines) for i in range(len(header))]
+    text = []
+    for index, cells in enumerate(lines):
+        aligned = [
+            cell.ljust(width) if column in left_aligned else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        text.append("  ".join(aligned).rstrip())
+        if index == 0:
+            text.append("  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def markdown_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], left_aligned: Collection[int]
+) -> str:
+    """The same table in Markdown, numbers right-aligned: what make report writes into docs/."""
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    rule = ["---" if i in left_aligned else "---:" for i in range(len(header))]
+    return "\n".join([line(header), "| " + " | ".join(rule) + " |", *map(line, rows)])
+
+
+# How a table is laid out: text_table for a terminal, markdown_table for the docs.
+Render = Callable[[Sequence[str], Iterable[Sequence[str]], Collection[int]], str]
 
 
 # "longest outage": every request failed; "failing for": from the first failure to the last,
@@ -160,8 +215,8 @@ def row(result: Result) -> tuple[str, ...]:
     )
 
 
-def table(results: list[Result]) -> str:
-    return text_table(COLUMNS, map(row, results), LEFT_ALIGNED)
+def table(results: list[Result], render: Render = text_table) -> str:
+    return render(COLUMNS, map(row, results), LEFT_ALIGNED)
 
 
 def report(results: list[Result]) -> str:
@@ -172,25 +227,6 @@ def report(results: list[Result]) -> str:
         if r.summary.failed:
             lines += [f"{r.name}: failures against the pods' events", *r.diagnosis()]
     return "\n".join(lines)
-
-
-def text_table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], left_aligned: Collection[int]
-) -> str:
-    """Each column as wide as its widest cell, a rule under the header, and every column but
-    the `left_aligned` ones right-aligned, so that numbers line up."""
-    lines = [header, *rows]
-    widths = [max(len(cells[i]) for cells in lines) for i in range(len(header))]
-    text = []
-    for index, cells in enumerate(lines):
-        aligned = [
-            cell.ljust(width) if column in left_aligned else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        ]
-        text.append("  ".join(aligned).rstrip())
-        if index == 0:
-            text.append("  ".join("-" * w for w in widths))
-    return "\n".join(text)
 
 
 def verdicts(results: list[Result]) -> list[str]:

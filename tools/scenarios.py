@@ -26,17 +26,17 @@ otherwise, 2 on bad usage or when the cluster cannot be used.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
-from tools import chart, cluster, defaults, drills, lesson
+from tools import chart, cluster, defaults, drills, lesson, provenance
 from tools.cli_options import (
     add_traffic_arguments,
     number_type,
     traffic_options,
 )
+from tools.live import describe
 from tools.measuring import Notes, Setup, measure, run_make_action
 from tools.one_line_parser import OneLineArgumentParser
 from tools.results import Expectation, Result, release_lesson, table, verdicts
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cluster.refuse_unless_workshop_cluster()
         setup = Setup(traffic_options(args), quiet=args.quiet)
+        measured_on = provenance.measure_here() if args.json else None
         if args.command == "demo":
             results = demo(setup)
             title = "Rolling myapp from v1 to v2 and back: naive vs safe"
@@ -177,9 +178,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lesson":
         print(f"Per variant:\n\n{lesson.table(results)}\n")
     print("\n".join(verdicts(results)))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+    if measured_on is not None:
+        slow = args.command == "lesson" and args.slow is not None
+        traffic = setup.traffic.asking_delay(args.slow) if slow else setup.traffic
+        provenance.write_results(
+            args.json,
+            measured_on,
+            provenance.command_line("tools.scenarios", sys.argv[1:] if argv is None else argv),
+            describe(traffic),
+            title=title,
+            results=[r.as_dict() for r in results],
+        )
     if args.svg:
         chart.write_svg(args.svg, results, title=title)
         print(f"picture: {args.svg}")

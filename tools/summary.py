@@ -140,6 +140,22 @@ class Summary:
         """The JSON form (``--json``, the scenarios' results file)."""
         return dataclasses.asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        """as_dict's inverse: a results file read back, e.g. for make report's tables."""
+        return cls(
+            **{
+                **data,
+                "latency": Latency(**data["latency"]),
+                "latency_from_schedule": Latency(**data["latency_from_schedule"]),
+                "versions": {v: Sighting(**seen) for v, seen in data["versions"].items()},
+                "timeline": [
+                    Second(**{**second, "latency": Latency(**second["latency"])})
+                    for second in data["timeline"]
+                ],
+            }
+        )
+
 
 def longest_outage(outcomes: Iterable[Outcome]) -> float:
     """Longest run of consecutive failures (ordered by end time), from first start to last end."""

@@ -1,0 +1,109 @@
+"""tools/report.py: the docs' measured tables are what their results files give, and a table
+that no longer matches its file is found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools import report
+from tools.diagnosis import Burst, PodEvent
+from tools.provenance import Provenance
+from tools.results import Expectation, Result, markdown_table
+from tools.summary import Outcome, summarize
+
+PROVENANCE = Provenance(
+    context="kind-zero-downtime",
+    kubernetes="v1.37.2",
+    nodes=1,
+    runtime="containerd://2.4.2",
+    kube_proxy="iptables",
+    commit="0123456789ab",
+    date="2026-11-30 17:00 UTC",
+)
+
+
+def measured(name: str, failed: int) -> Result:
+    outcomes = [Outcome(0.0, 0.01, "1", None, 0.0)] * 900 + [
+        Outcome(5.0, 5.1, None, "reset")
+    ] * failed
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=200.0, duration=9.0)
+    return Result(
+        name,
+        name.split(maxsplit=1)[0],
+        summary,
+        (3.0, 8.0),
+        5.0,
+        Expectation.FAILURES if failed else Expectation.NO_FAILURES,
+        events=["deployed"],
+        pod_events=[PodEvent(4.9, "myapp-1", "deleted")],
+        failure_bursts=[Burst(5.0, 5.1, {"reset": failed})] if failed else [],
+    )
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> Path:
+    data = {
+        "provenance": PROVENANCE.as_dict(),
+        "command": "python3 -m tools.scenarios demo",
+        "traffic": "open loop at 200 req/s",
+        "title": "t",
+        "results": [measured("naive v1 → v2", 40).as_dict(), measured("safe v1 → v2", 0).as_dict()],
+    }
+    (tmp_path / "demo.json").write_text(json.dumps(data))
+    return tmp_path
+
+
+def test_markdown_table_right_aligns_numbers_and_escapes_pipes() -> None:
+    text = markdown_table(("name", "count"), [("a|b", "1,000")], left_aligned=(0,))
+    assert text.splitlines() == ["| name | count |", "| --- | ---: |", "| a\\|b | 1,000 |"]
+
+
+def test_a_result_read_back_from_its_json_is_the_same_result() -> None:
+    original = measured("naive v1 → v2", 40)
+    again = Result.from_dict(json.loads(json.dumps(original.as_dict())))
+    assert again.as_dict() == original.as_dict()
+    assert again.expectation is Expectation.FAILURES
+    assert again.summary.latency_from_schedule == original.summary.latency_from_schedule
+
+
+def test_a_section_says_where_when_and_how_many_requests(results_dir: Path) -> None:
+    text = report.render("demo", results_dir)
+    first, _, *table = text.splitlines()
+    assert "Kubernetes v1.37.2, 1 node, containerd://2.4.2, kube-proxy iptables" in first
+    assert "0123456789ab, 2026-11-30 17:00 UTC" in first
+    assert "1,840 requests behind this table" in first
+    assert table[2].startswith("| naive v1 → v2 | 940 | 40 | reset 40 |")
+
+
+def test_rewrite_draws_each_section_again_and_leaves_the_rest(
+    results_dir: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("before\n<!-- report: demo -->\nold table\n<!-- /report -->\nafter\n")
+    assert report.rewrite(page, results_dir)
+    section = report.render("demo", results_dir)
+    assert page.read_text() == f"before\n<!-- report: demo -->\n{section}<!-- /report -->\nafter\n"
+    assert report.stale([page], results_dir) == []
+    assert not report.rewrite(page, results_dir)  # nothing left to change
+
+
+def test_a_changed_figure_makes_its_section_stale(results_dir: Path, tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("<!-- report: demo -->\n<!-- /report -->\n")
+    report.rewrite(page, results_dir)
+    data = json.loads((results_dir / "demo.json").read_text())
+    data["results"][0]["summary"]["failed"] = 41
+    (results_dir / "demo.json").write_text(json.dumps(data))
+    assert report.stale([page], results_dir) == [f"{page}: demo"]
+
+
+def test_a_broken_results_file_is_one_line(results_dir: Path) -> None:
+    (results_dir / "demo.json").write_text("{")
+    with pytest.raises(report.ReportError, match="cannot be read") as raised:
+        report.render("demo", results_dir)
+    assert "\n" not in str(raised.value)
+    with pytest.raises(report.ReportError, match="unknown report section"):
+        report.render("nonsense", results_dir)
