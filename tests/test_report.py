@@ -107,3 +107,30 @@ def test_a_broken_results_file_is_one_line(results_dir: Path) -> None:
     assert "\n" not in str(raised.value)
     with pytest.raises(report.ReportError, match="unknown report section"):
         report.render("nonsense", results_dir)
+
+
+# --------------------------------------------------------------------------- the docs
+
+
+def test_every_measured_table_in_the_docs_is_what_its_results_file_gives() -> None:
+    stale = report.stale(report.documents())
+    assert stale == [], f"run `make report-docs` (or `make report` to measure again): {stale}"
+
+
+def test_every_section_is_in_the_docs_and_every_results_file_is_used() -> None:
+    shown = {section.name for section in report.sections(report.documents())}
+    assert shown == set(report.SECTIONS)
+    kept = {path.stem for path in report.REPORT.glob("*.json")}
+    assert kept == set(report.SECTIONS)
+
+
+def test_check_exits_0_on_the_kits_docs_and_1_on_a_stale_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert report.main(["--check"]) == 0
+    page = tmp_path / "page.md"
+    page.write_text("<!-- report: demo -->\n| a table typed by hand |\n<!-- /report -->\n")
+    monkeypatch.setattr(report, "documents", lambda: [page])
+    assert report.main(["--check"]) == 1
+    assert capsys.readouterr().err == f"stale: {page}: demo (run python3 -m tools.report)\n"
+    assert "typed by hand" in page.read_text()  # --check changes nothing
