@@ -36,6 +36,10 @@ SCENARIO_TRAFFIC = $(if $(URL),--url $(URL)) $(RATE_ARG)
 # Extra options for the watcher (e.g. --keepalive --concurrency 4) and the demo/drills.
 WATCH_ARGS ?=
 SCENARIO_ARGS ?=
+# A manifest of your own for `make deploy` (a Deployment named myapp, and its PDB if any), and
+# a lab for `make check` (labs/README.md).
+FILE ?=
+LAB ?=
 # Extra pytest arguments for make test, e.g. PYTEST_ARGS="-m 'not cluster'" or "-k drills".
 PYTEST_ARGS ?=
 # The established load generator make crosscheck compares the watcher with (its Go module:
@@ -212,20 +216,22 @@ KIND_IMAGES = KIND='$(KIND)' $(PYTHON) -m tools.kind_images --cluster $(KIND_CON
 
 ##@ Workshop
 
-# $(call deploy,naive|safe): the Service, then k8s/VARIANT.yaml with image $(IMAGE):$(VERSION),
-# then wait for the rollout. Every check fails with one line before anything is changed.
+# $(call deploy,FILES): the Service, then FILES (a Deployment named myapp, and its PDB if any)
+# with image $(IMAGE):$(VERSION), then wait for the rollout. Every check fails with one line
+# before anything is changed. Without a PodDisruptionBudget in FILES, safe's is deleted.
 define deploy
 	$(GUARD)
 	$(if $(filter 1 2 3,$(VERSION)),,$(error VERSION must be 1 or 2 (3 is the drills' broken release), not '$(VERSION)'))
 	$(NEED_KUBECTL)
 	$(NEED_DOCKER)
 	@$(CHECK_CLUSTER)
+	@for file in $(1); do $(PYTHON) -m tools.manifest_file $$file; done
 	@docker image inspect $(IMAGE):$(VERSION) >/dev/null 2>&1 || { echo "error: image $(IMAGE):$(VERSION) not found: build it with 'make build-v$(VERSION)'" >&2; exit 1; }
 	$(if $(filter file,$(origin VERSION)),@echo "VERSION not given: deploying $(IMAGE):$(VERSION) ($(or $(RUNNING_VERSION),nothing) runs now)")
 	$(if $(KIND_CONTEXT),@$(KIND_IMAGES) $(IMAGE):$(VERSION))
 	$(KUBECTL) apply -f k8s/service.yaml
-	sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' k8s/$(1).yaml | $(KUBECTL) apply -f -
-	$(if $(filter safe,$(1)),$(KUBECTL) apply -f k8s/pdb.yaml,@$(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found)
+	for file in $(1); do echo ---; sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' $$file; done | $(KUBECTL) apply -f -
+	@grep -qs '^kind: PodDisruptionBudget' $(1) || $(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found
 	@{ reason=$$($(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT) 2>&1 >&3); } 3>&1 || { \
 		echo "error: rollout of $(IMAGE):$(VERSION) did not complete ($${reason#error: }): new pods are not ready; see 'make status', undo with 'make rollback'" >&2; exit 1; }
 endef
@@ -236,11 +242,16 @@ CHECK_CLUSTER = $(CLUSTER_ANSWERS) || { \
 
 .PHONY: deploy-naive
 deploy-naive: ## Deploy the naive Deployment (no probes, default strategy) with VERSION=1|2
-	$(call deploy,naive)
+	$(call deploy,k8s/naive.yaml)
 
 .PHONY: deploy-safe
 deploy-safe: ## Deploy the safe Deployment (readiness, maxUnavailable 0, preStop) with VERSION=1|2
-	$(call deploy,safe)
+	$(call deploy,k8s/safe.yaml k8s/pdb.yaml)
+
+.PHONY: deploy
+deploy: ## Deploy your own manifest FILE (e.g. a lab's) with VERSION=1|2: it replaces the Deployment myapp (and its PDB)
+	$(if $(FILE),,$(error FILE is missing: e.g. make deploy FILE=labs/02-fix-naive/deployment.yaml VERSION=1))
+	$(call deploy,$(FILE))
 
 .PHONY: watch
 watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summary)
@@ -276,6 +287,18 @@ demo: ## The whole story in one command: naive vs safe rollouts under traffic, s
 		$(MAKE) --no-print-directory cluster; }
 	@$(MAKE) --no-print-directory build-v1 build-v2
 	$(PYTHON) -m tools.scenarios $(SCENARIO_TRAFFIC) --json $(RESULTS)/$(or $(RESULTS_NAME),$@).json --svg $(RESULTS)/$(or $(RESULTS_NAME),$@).svg $(SCENARIO_ARGS) demo
+
+##@ Labs: predict, run, explain (labs/README.md)
+
+.PHONY: check
+check: ## Roll your work for lab LAB=n from v1 to v2 under traffic: pass or fail, with the numbers (FILE=... checks another file)
+	$(if $(LAB),,$(error LAB is missing: e.g. make check LAB=2 (labs/README.md lists the labs)))
+	$(GUARD)
+	$(NEED_DOCKER)
+	$(NEED_KUBECTL)
+	@$(CHECK_CLUSTER)
+	@$(MAKE) --no-print-directory build-v1 build-v2
+	$(PYTHON) -m tools.labs $(LAB) $(if $(FILE),--file $(FILE))
 
 ##@ Failure drills (each naive vs safe, measured)
 
@@ -404,7 +427,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-MANIFESTS = k8s/service.yaml k8s/naive.yaml k8s/safe.yaml k8s/pdb.yaml
+MANIFESTS = k8s/service.yaml k8s/naive.yaml k8s/safe.yaml k8s/pdb.yaml $(wildcard labs/*/*.yaml labs/*/solution/*.yaml)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Lint everything: ruff, hadolint, kubernetes-validate (strict, oldest and newest Kubernetes), yamllint

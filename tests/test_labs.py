@@ -1,0 +1,108 @@
+"""labs/ and tools/labs.py: every lab asks before it answers, the checked ones start from what
+they say, and a verdict gives the numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.helpers import ROOT
+from tools import labs
+from tools.manifest_file import ManifestError, check
+from tools.results import Expectation, Result
+from tools.summary import Outcome, summarize
+
+LABS = sorted(p for p in (ROOT / "labs").iterdir() if p.is_dir())
+
+
+def test_there_are_six_labs_each_asking_before_it_answers() -> None:
+    assert len(LABS) == 6
+    for lab in LABS:
+        text = (lab / "README.md").read_text()
+        assert (
+            text.index("**Predict first.**") < text.index("**Run.**") < text.index("**Explain.**")
+        )
+        assert "You should see" in text, lab.name
+        assert (lab / "solution.md").is_file(), lab.name
+
+
+def without_first_line(path) -> str:
+    return path.read_text().split("\n", 1)[1]
+
+
+def test_lab_2_starts_from_naive_exactly() -> None:
+    assert labs.LABS[2].work.read_text() == (ROOT / "k8s" / "naive.yaml").read_text()
+
+
+def test_lab_4_is_safe_without_its_pause_and_its_answer_is_safe() -> None:
+    safe = (ROOT / "k8s" / "safe.yaml").read_text()
+    answer = without_first_line(labs.LABS[4].solution)
+    assert answer == safe.split("\n", 2)[2]
+    start = without_first_line(labs.LABS[4].work)
+    assert "lifecycle:" not in start
+    placeholder = "          # Your preStop pause goes here: how many seconds? (lab 4)\n"
+    pause = answer[answer.index("          lifecycle:\n") : answer.index("          resources:\n")]
+    assert start == answer.replace(pause, placeholder)
+
+
+def test_every_checked_lab_has_its_work_file_and_a_solution() -> None:
+    for lab in labs.LABS.values():
+        assert lab.work.is_file() and lab.solution.is_file(), lab
+
+
+def result(failed: int, requests: int) -> Result:
+    outcomes = [Outcome(0.0, 0.01, "2", None)] * (requests - failed)
+    outcomes += [Outcome(5.0, 5.01, None, "reset")] * failed
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=200.0, duration=60)
+    return Result("lab", "lab", summary, (3.0, 70.0), 67.0, Expectation.NO_FAILURES)
+
+
+@pytest.mark.parametrize(
+    ("failed", "requests", "verdict"),
+    [
+        (0, 12_000, "pass: lab 2: 0 of 12,000 requests failed, rollout 67 s"),
+        (230, 12_000, "fail: lab 2: 230 of 12,000 requests failed, rollout 67 s (reset 230)"),
+        (
+            0,
+            2_999,
+            "fail: lab 2: 0 of 2,999 requests failed, rollout 67 s; a zero needs at least 3,000",
+        ),
+    ],
+)
+def test_the_verdict_gives_the_numbers(failed: int, requests: int, verdict: str) -> None:
+    measured = result(failed, requests)
+    assert labs.verdict(2, measured).startswith(verdict)
+    assert labs.passed(measured) is verdict.startswith("pass")
+
+
+def test_a_rollout_that_never_recovered_does_not_pass() -> None:
+    assert not labs.passed(dataclasses.replace(result(0, 12_000), recovered=False))
+
+
+def deployment(name: str = "myapp", app: str = "myapp") -> dict:
+    return {
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {"template": {"metadata": {"labels": {"app": app}}}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("objects", "message"),
+    [
+        ([deployment(), {"kind": "Service"}], "not Service"),
+        ([deployment("other")], "exactly one Deployment, named myapp"),
+        ([deployment(), deployment()], "exactly one Deployment"),
+        ([deployment(app="web")], "label app: myapp"),
+        ([{"kind": "PodDisruptionBudget"}], "exactly one Deployment"),
+    ],
+)
+def test_a_manifest_file_that_would_not_be_the_workshops_app_is_one_line(objects, message) -> None:
+    with pytest.raises(ManifestError, match=message) as raised:
+        check(objects, ROOT / "x.yaml")
+    assert "\n" not in str(raised.value)
+
+
+def test_a_deployment_and_its_budget_will_do() -> None:
+    check([deployment(), {"kind": "PodDisruptionBudget"}], ROOT / "x.yaml")
