@@ -225,7 +225,7 @@ define deploy
 	$(NEED_KUBECTL)
 	$(NEED_DOCKER)
 	@$(CHECK_CLUSTER)
-	@for file in $(1); do $(PYTHON) -m tools.manifest_file $$file; done
+	@$(PYTHON) -m tools.manifest_file $(1)
 	@docker image inspect $(IMAGE):$(VERSION) >/dev/null 2>&1 || { echo "error: image $(IMAGE):$(VERSION) not found: build it with 'make build-v$(VERSION)'" >&2; exit 1; }
 	$(if $(filter file,$(origin VERSION)),@echo "VERSION not given: deploying $(IMAGE):$(VERSION) ($(or $(RUNNING_VERSION),nothing) runs now)")
 	$(if $(KIND_CONTEXT),@$(KIND_IMAGES) $(IMAGE):$(VERSION))

@@ -1,8 +1,8 @@
-"""`make deploy FILE=...`'s check of the file, before anything reaches the cluster: it must hold
-the Deployment the Service and every tool look for (named myapp, its pods labelled app=myapp),
-and may add its PodDisruptionBudget; one clear line otherwise.
+"""The deploy targets' check of what they apply, before anything reaches the cluster: the files
+together must hold the Deployment the Service and every tool look for (named myapp, its pods
+labelled app=myapp), and may add its PodDisruptionBudget; one clear line otherwise.
 
-Usage: python3 -m tools.manifest_file FILE   (exit 0 and nothing printed when it will do)
+Usage: python3 -m tools.manifest_file FILE...   (exit 0 and nothing printed when they will do)
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def documents(path: Path) -> list[dict]:
     return data["items"] if data.get("kind") == "List" else [data]
 
 
-def check(objects: list[dict], path: Path) -> None:
+def check(objects: list[dict], path: str) -> None:
+    """`path` names the files in the messages."""
     kinds = sorted({o.get("kind", "?") for o in objects} - ALLOWED_KINDS)
     if kinds:
         raise ManifestError(
@@ -53,12 +54,12 @@ def check(objects: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python3 -m tools.manifest_file FILE", file=sys.stderr)
+    if not args:
+        print("usage: python3 -m tools.manifest_file FILE...", file=sys.stderr)
         return 2
-    path = Path(args[0])
+    paths = [Path(arg) for arg in args]
     try:
-        check(documents(path), path)
+        check([o for path in paths for o in documents(path)], " + ".join(args))
     except (ManifestError, cluster.ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
