@@ -24,6 +24,7 @@ from tools.summary import (
     Outcome,
     Summary,
     ordered_kinds,
+    pacing,
     version_label,
     version_sort_key,
 )
@@ -76,9 +77,8 @@ def latency_column(latency: Latency, waiting: int) -> str:
 def describe(options: TrafficOptions) -> str:
     """The traffic in a few words, e.g. "open loop at 200 req/s, a new connection per request"."""
     mode = "keepalive connections" if options.keepalive else "a new connection per request"
-    if options.rate is None:
-        return f"{options.concurrency} loops back to back, {mode}"
-    return f"open loop at {options.rate:g} req/s, {mode}, up to {options.max_in_flight} in flight"
+    text = f"{pacing(options.rate, options.concurrency)}, {mode}"
+    return text if options.rate is None else f"{text}, up to {options.max_in_flight} in flight"
 
 
 def legend(options: TrafficOptions) -> str:
