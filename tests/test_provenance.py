@@ -43,3 +43,8 @@ def test_a_results_file_starts_with_its_provenance(tmp_path) -> None:
 
 def test_the_commit_is_this_checkouts() -> None:
     assert re.fullmatch(r"[0-9a-f]{12}(-dirty)?", provenance.commit())
+
+
+def test_without_git_the_commit_is_unknown_not_an_error(monkeypatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert provenance.commit() == "unknown (no git)"

@@ -41,10 +41,14 @@ class Provenance:
 
 
 def commit() -> str:
-    head = cluster.run(["git", "rev-parse", "--short=12", "HEAD"], timeout=30)
+    """The kit's commit; a kit downloaded as an archive, or without git, still measures."""
+    try:
+        head = cluster.run(["git", "rev-parse", "--short=12", "HEAD"], timeout=30)
+        changes = cluster.run(["git", "status", "--porcelain", "--untracked-files=no"], timeout=30)
+    except cluster.ClusterError:  # git not installed
+        return "unknown (no git)"
     if head.returncode != 0:
         return "unknown (not a git checkout)"
-    changes = cluster.run(["git", "status", "--porcelain", "--untracked-files=no"], timeout=30)
     dirty = "-dirty" if changes.returncode != 0 or changes.stdout.strip() else ""
     return head.stdout.strip() + dirty
 
