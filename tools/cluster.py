@@ -196,10 +196,19 @@ def deploy(variant: str, version: str) -> subprocess.CompletedProcess[str]:
 
 def start_from(variant: str, version: str, traffic: TrafficOptions) -> None:
     """Brings the cluster to `variant` serving `version` on every pod, nothing terminating."""
-    result = deploy(variant, version)
+    start_with(f"deploy-{variant}", version, traffic, f"{variant} v{version}")
+
+
+def start_with(
+    target: str, version: str, traffic: TrafficOptions, what: str, **variables: str
+) -> None:
+    """start_from() through any deploy target, e.g. `make deploy FILE=...` (a lab's manifest);
+    `what` names what was deployed."""
+    result = make(target, **variables, VERSION=version)
     if result.returncode != 0:
-        raise ClusterError(f"make deploy-{variant} VERSION={version}: {last_line(result)}")
-    wait_until_serving(version, traffic, f"{variant} v{version}")
+        command = " ".join([f"make {target}", *(f"{k}={v}" for k, v in variables.items())])
+        raise ClusterError(f"{command} VERSION={version}: {last_line(result)}")
+    wait_until_serving(version, traffic, what)
 
 
 def start_from_manifest(manifest: str, version: str, traffic: TrafficOptions, what: str) -> None:

@@ -53,15 +53,10 @@ LABS = {
 def check(lab: int, manifest: Path, setup: Setup) -> Result:
     """The manifest at v1, then rolled to v2 under watched traffic."""
     shown = os.path.relpath(manifest, cluster.ROOT)  # as make, run there, finds it
-    started = cluster.make("deploy", FILE=str(shown), VERSION="1")
-    if started.returncode != 0:
-        raise cluster.ClusterError(
-            f"make deploy FILE={shown} VERSION=1: {cluster.last_line(started)}"
-        )
-    cluster.wait_until_serving("1", setup.traffic, f"{shown} v1")
+    cluster.start_with("deploy", "1", setup.traffic, f"{shown} v1", FILE=shown)
 
     def roll(notes: Notes) -> None:
-        run_make_action(notes, "deploy", FILE=str(shown), VERSION="2")
+        run_make_action(notes, "deploy", FILE=shown, VERSION="2")
 
     return measure(
         f"lab {lab}: {shown} v1 → v2",
