@@ -365,7 +365,7 @@ propagation: ## Delete pods one by one and time until every node stops routing t
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)
-	$(PYTHON) -m tools.propagation --json $(RESULTS)/$@.json $(if $(DELETIONS),--deletions $(DELETIONS))
+	$(PYTHON) -m tools.propagation --json $(RESULTS)/$(or $(RESULTS_NAME),$@).json $(if $(DELETIONS),--deletions $(DELETIONS))
 
 .PHONY: crosscheck
 crosscheck: ## Roll naive (VARIANT=safe: safe) v1 -> v2, measured by the watcher and by vegeta at once
@@ -395,6 +395,19 @@ report: ## Measure what the docs show (demo, drills, baseline, the lesson twice,
 	$(MAKE) --no-print-directory crosscheck RESULTS=$(REPORT) || failed="$$failed crosscheck"; \
 	$(PYTHON) -m tools.report; \
 	if [ -n "$$failed" ]; then echo "make report: expectations failed in:$$failed (see above; the tables show what was measured)" >&2; exit 1; fi
+
+# The drain and kube-proxy's propagation need workers, so they have their own target, run on a
+# cluster of 3 nodes once per kube-proxy mode; each results file is named for the mode it found.
+.PHONY: report-nodes
+report-nodes: ## On 3 nodes (make cluster NODES=3 PROXY_MODE=...): the drain drill and propagation, named for kube-proxy's mode
+	$(GUARD)
+	@mode=$$($(PYTHON) -m tools.kube_proxy) || exit 1; \
+	failed=; \
+	$(MAKE) --no-print-directory drill-drain RESULTS=$(REPORT) RESULTS_NAME=drain-$$mode || failed="$$failed drain"; \
+	{ $(MAKE) --no-print-directory deploy-safe VERSION=1 && \
+	  $(MAKE) --no-print-directory propagation RESULTS=$(REPORT) RESULTS_NAME=propagation-$$mode DELETIONS=8; } || failed="$$failed propagation"; \
+	$(PYTHON) -m tools.report; \
+	if [ -n "$$failed" ]; then echo "make report-nodes: failed:$$failed (see above)" >&2; exit 1; fi
 
 .PHONY: report-docs
 report-docs: ## Regenerate the docs' tables from the results files in docs/report (no cluster needed)

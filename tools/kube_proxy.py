@@ -1,9 +1,15 @@
 """kube-proxy's rules on a kind node: which mode it runs in, how to read its rules, and which
-pod addresses they send new connections to (what tools/propagation.py polls)."""
+pod addresses they send new connections to (what tools/propagation.py polls).
+
+Usage:
+    python3 -m tools.kube_proxy     # print the mode kube-proxy runs in (make report-nodes)
+Exit status: 0, or 2 when the cluster cannot say.
+"""
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from tools import cluster
@@ -73,3 +79,16 @@ def node_rules(node: str, mode: str) -> str:
             " Docker containers"
         )
     return result.stdout
+
+
+def main() -> int:
+    try:
+        print(running_mode())
+    except cluster.ClusterError as error:
+        print(f"kube_proxy: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

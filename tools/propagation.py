@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tools import cluster, kube_proxy
+from tools import cluster, kube_proxy, provenance
 from tools.cli_options import number_type
 from tools.one_line_parser import OneLineArgumentParser
 from tools.results import text_table
@@ -108,6 +108,20 @@ class Propagation:
             "nodes": self.nodes,
             "deletions": [asdict(deletion) for deletion in self.deletions],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Propagation:
+        deletions = [
+            Deletion(
+                pod=d["pod"],
+                ip=d["ip"],
+                node=d["node"],
+                endpoint_not_ready=Observation(**d["endpoint_not_ready"]),
+                rules_gone={node: Observation(**o) for node, o in d["rules_gone"].items()},
+            )
+            for d in data["deletions"]
+        ]
+        return cls(data["proxy_mode"], data["nodes"], deletions)
 
 
 # --------------------------------------------------------------------------- the cluster
@@ -296,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         cluster.refuse_unless_workshop_cluster()
+        measured_on = provenance.measure_here() if args.json else None
         propagation = measure(args.deletions)
     except cluster.ClusterError as error:
         print(f"propagation: {error}", file=sys.stderr)
@@ -306,9 +321,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{table(propagation)}\n")
     print("\n".join(summary(propagation)))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(propagation.as_dict(), indent=2) + "\n")
+    if measured_on is not None:
+        provenance.write_results(
+            args.json,
+            measured_on,
+            provenance.command_line("tools.propagation", sys.argv[1:] if argv is None else argv),
+            f"none: {len(propagation.deletions)} pods of myapp deleted one after the other",
+            **propagation.as_dict(),
+        )
     return 0
 
 
