@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_module
 from tools.cluster import ClusterError
 from tools.kube_proxy import configured_mode, dnat_destinations
 
@@ -151,3 +152,13 @@ def test_a_mode_whose_rules_it_cannot_read_is_one_line():
     assert str(caught.value) == (
         "kube-proxy runs in ipvs mode: only the iptables and nftables modes can be read"
     )
+
+
+def test_the_mode_on_the_command_line_is_one_line_when_the_cluster_cannot_say(monkeypatch):
+    monkeypatch.setenv("KUBECTL", "kubectl-not-installed")
+    run = run_module("tools.kube_proxy")
+    assert run.returncode == 2
+    assert run.stderr == (
+        "kube_proxy: kubectl-not-installed not found: install it, or see docs/troubleshooting.md\n"
+    )
+    assert run.stdout == ""

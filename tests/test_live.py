@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from tests.helpers import AppBehaviour, wait_until
-from tools.live import LiveLines, LiveReport, legend, timeline_char
-from tools.summary import Outcome
+from tools.live import LiveLines, LiveReport, legend, replayed, timeline_char
+from tools.summary import Outcome, Summary, summarize
 from tools.traffic import Watcher
 from tools.traffic_options import TrafficOptions
 
@@ -68,6 +68,25 @@ def test_live_lines_show_each_second_and_the_timeline(capsys) -> None:
         "1x",
     ]
     assert lines[2].endswith(" | 1x.")
+
+
+def test_a_replayed_timeline_is_what_the_live_display_printed(capsys) -> None:
+    outcomes = [
+        Outcome(0.0, 0.5, "1", None),
+        Outcome(0.5, 1.5, "1", None),
+        Outcome(1.5, 1.75, None, "refused"),
+        Outcome(2.1, 2.2, "1", None),
+    ]
+    summary = summarize(outcomes, url="u", keepalive=False, concurrency=8, rate=None, duration=2.5)
+    live = LiveReport(sys.stdout, colour=False)
+    live.emit_until(FixedOutcomes(outcomes), len(summary.timeline))
+    printed = capsys.readouterr().out.splitlines()
+
+    replay = replayed(Summary.from_dict(summary.as_dict()))
+
+    # The live display's waiting count came from the watcher; a results file keeps its own.
+    assert [line.split(" | ")[:3] for line in replay] == [line.split(" | ")[:3] for line in printed]
+    assert [line.rsplit(" | ", 1)[1] for line in replay] == ["1", "1x", "1x1"]
 
 
 def test_legend_says_what_is_sent() -> None:

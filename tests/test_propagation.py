@@ -212,6 +212,11 @@ def test_the_json_form_keeps_every_raw_number():
     assert raw["poll_interval_s"] > 0
 
 
+def test_a_propagation_read_back_from_its_json_is_the_same():
+    original = measured()
+    assert Propagation.from_dict(json.loads(json.dumps(original.as_dict()))) == original
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

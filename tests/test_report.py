@@ -74,8 +74,66 @@ def test_a_section_says_where_when_and_how_many_requests(results_dir: Path) -> N
     first, _, *table = text.splitlines()
     assert "Kubernetes v1.37.2, 1 node, containerd://2.4.2, kube-proxy iptables" in first
     assert "0123456789ab, 2026-11-30 17:00 UTC" in first
-    assert "1,840 requests behind this table" in first
+    assert "1,840 requests behind it" in first
     assert table[2].startswith("| naive v1 → v2 | 940 | 40 | reset 40 |")
+
+
+def test_a_rollout_as_make_watch_showed_it_second_by_second(
+    results_dir: Path,
+) -> None:
+    text = report.render("watch-naive", results_dir)
+    first, _, said, _, fence, *capture = text.splitlines()
+    assert "940 requests behind it" in first  # the naive row's, not the whole file's
+    assert said == "naive v1 → v2: the rollout (`deployed`) ran from 3.00 s to 8.00 s."
+    assert fence == "```"
+    # Every second: no run of alike seconds is longer than four (cutting: the test below).
+    seconds = [line.split(" | ")[0].strip() for line in capture if " | " in line]
+    assert seconds == [f"{second}s" for second in range(10)]
+    assert capture[5].split(" | ")[2].strip() == "failed reset 40"
+    assert capture[9].endswith(" | 1....X....")
+    assert "summary for u" in text and "failed           40  (reset 40)" in text
+
+
+@pytest.mark.parametrize(
+    ("lines", "chars", "kept"),
+    [
+        (["a", "b", "c", "d"], "1111", ["a", "b", "c", "d"]),
+        (["a", "b", "c", "d", "e"], "11111", ["a", "b", "   ...", "e"]),
+        (["a", "b", "c", "d", "e", "f"], "1111xX", ["a", "b", "c", "d", "e", "f"]),
+        (["a", "b", "c", "d", "e", "f", "g"], "xXXXXX2", ["a", "b", "c", "   ...", "f", "g"]),
+    ],
+)
+def test_condensed_keeps_short_runs_and_cuts_long_ones(
+    lines: list[str], chars: str, kept: list[str]
+) -> None:
+    assert report.condensed(lines, chars) == kept
+
+
+def test_a_propagation_section_gives_the_deletions_and_nodes_behind_it(tmp_path: Path) -> None:
+    observation = {"seen_s": 1.2, "window_s": 0.1}
+    data = {
+        "provenance": {**PROVENANCE.as_dict(), "nodes": 3},
+        "command": "python3 -m tools.propagation --deletions 2",
+        "traffic": "none",
+        "poll_interval_s": 0.05,
+        "proxy_mode": "nftables",
+        "nodes": ["cp", "w1", "w2"],
+        "deletions": [
+            {
+                "pod": f"p{i}",
+                "ip": "10.0.0.1",
+                "node": "w1",
+                "endpoint_not_ready": observation,
+                "rules_gone": {n: observation for n in ("cp", "w1", "w2")},
+            }
+            for i in range(2)
+        ],
+    }
+    (tmp_path / "propagation-nftables.json").write_text(json.dumps(data))
+    text = report.render("propagation-nftables", tmp_path)
+    assert "3 nodes" in text.splitlines()[0]
+    assert "2 deletions on 3 nodes behind it" in text
+    assert "slowest: every node had dropped the pod within 1.20 s" in text
 
 
 def test_rewrite_draws_each_section_again_and_leaves_the_rest(
@@ -121,7 +179,7 @@ def test_every_section_is_in_the_docs_and_every_results_file_is_used() -> None:
     shown = {section.name for section in report.sections(report.documents())}
     assert shown == set(report.SECTIONS)
     kept = {path.stem for path in report.REPORT.glob("*.json")}
-    assert kept == set(report.SECTIONS)
+    assert kept == {drawing.source for drawing in report.SECTIONS.values()}
 
 
 def test_check_exits_0_on_the_kits_docs_and_1_on_a_stale_table(

@@ -13,6 +13,7 @@ when all failed, ``.`` when none finished.
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections import Counter
@@ -128,6 +129,11 @@ class LiveReport:
         ok = self._ok.pop(second, Counter())
         failed = self._failed.pop(second, Counter())
         latency = Latency.of(self._ended.pop(second, []))
+        return self.format_line(second, ok, failed, latency, waiting)
+
+    def format_line(
+        self, second: int, ok: Counter[str], failed: Counter[str], latency: Latency, waiting: int
+    ) -> str:
         self._chars.append(timeline_char(ok, failed))
         return " | ".join(
             [
@@ -160,6 +166,18 @@ class LiveReport:
     def _timeline(self) -> str:
         recent = self._chars[-TIMELINE_WIDTH:]
         return "".join(paint_timeline_char(c, self.colour) for c in recent)
+
+
+def replayed(summary: Summary) -> list[str]:
+    """The lines the live display printed, drawn again from a results file's timeline (what
+    make report shows of a rollout, as make watch showed it)."""
+    report = LiveReport(io.StringIO(), colour=False)
+    lines = []
+    for second in summary.timeline:
+        report._versions.update(second.ok)
+        ok, failed = Counter(second.ok), Counter(second.failed)
+        lines.append(report.format_line(second.second, ok, failed, second.latency, second.waiting))
+    return lines
 
 
 class LiveLines:

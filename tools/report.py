@@ -7,7 +7,7 @@ A generated section in a Markdown file under docs/ reads
     (what this module writes: where and when it was measured, then the table)
     <!-- /report -->
 
-where NAME is one of SECTIONS, each drawn from docs/report/NAME.json.
+where NAME is one of SECTIONS, each drawn from a results file in docs/report/.
 
 Usage:
     python3 -m tools.report            # rewrite every section from its results file
@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools import crosscheck, lesson
+from tools import crosscheck, kube_proxy, lesson, propagation
+from tools.live import replayed
 from tools.one_line_parser import OneLineArgumentParser
 from tools.provenance import Provenance
 from tools.results import Result, markdown_table, table
-from tools.summary import Summary
+from tools.summary import Summary, format_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "report"
@@ -56,20 +57,87 @@ def crosscheck_table(data: dict[str, Any]) -> str:
     return crosscheck.table(comparison, markdown_table)
 
 
-def requests_behind(data: dict[str, Any]) -> int:
+def fenced(lines: list[str]) -> str:
+    return "\n".join(["```", *lines, "```"])
+
+
+def propagation_lines(data: dict[str, Any]) -> str:
+    measured = propagation.Propagation.from_dict(data)
+    return fenced([propagation.table(measured), "", *propagation.summary(measured)])
+
+
+def condensed(lines: list[str], timeline: str) -> list[str]:
+    """Runs of more than four seconds alike (the same timeline character) shown by their first
+    two lines and their last, as the docs quote a long capture."""
+    kept: list[str] = []
+    start = 0
+    while start < len(lines):
+        end = start
+        while end + 1 < len(lines) and timeline[end + 1] == timeline[start]:
+            end += 1
+        run = lines[start : end + 1]
+        kept += run if len(run) <= 4 else [*run[:2], "   ...", run[-1]]
+        start = end + 1
+    return kept
+
+
+def watch_lines(row: int) -> Callable[[dict[str, Any]], str]:
+    """One rollout of a results file, second by second as `make watch` printed it."""
+
+    def draw(data: dict[str, Any]) -> str:
+        result = Result.from_dict(data["results"][row])
+        lines = replayed(result.summary)
+        chars = "".join(line.rsplit(" | ", 1)[1][-1] for line in lines)
+        began, ended = result.action_window
+        capture = fenced([*condensed(lines, chars), format_summary(result.summary)])
+        return (
+            f"{result.name}: the rollout (`{result.events[0]}`) ran from {began:.2f} s to"
+            f" {ended:.2f} s.\n\n{capture}"
+        )
+
+    return draw
+
+
+def every_request(data: dict[str, Any]) -> str:
     if "results" in data:
-        return sum(r["summary"]["requests"] for r in data["results"])
-    return data["watcher"]["requests"] + data["vegeta"]["requests"]
+        requests = sum(r["summary"]["requests"] for r in data["results"])
+    else:
+        requests = data["watcher"]["requests"] + data["vegeta"]["requests"]
+    return f"{requests:,} requests"
 
 
-# Each section, and how its table is drawn from its results file.
-SECTIONS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "demo": results_table,
-    "drills": results_table,
-    "baseline": results_table,
-    "lesson": lesson_table,
-    "lesson-slow": lesson_table,
-    "crosscheck": crosscheck_table,
+def requests_of(row: int) -> Callable[[dict[str, Any]], str]:
+    return lambda data: f"{data['results'][row]['summary']['requests']:,} requests"
+
+
+def deletions(data: dict[str, Any]) -> str:
+    return f"{len(data['deletions'])} deletions on {len(data['nodes'])} nodes"
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A section drawn from docs/report/SOURCE.json, and what its figures rest on."""
+
+    source: str
+    draw: Callable[[dict[str, Any]], str]
+    behind: Callable[[dict[str, Any]], str] = every_request
+
+
+# Each section, and how it is drawn from its results file.
+SECTIONS: dict[str, Drawing] = {
+    "demo": Drawing("demo", results_table),
+    "watch-naive": Drawing("demo", watch_lines(0), requests_of(0)),
+    "watch-safe": Drawing("demo", watch_lines(1), requests_of(1)),
+    "drills": Drawing("drills", results_table),
+    "baseline": Drawing("baseline", results_table),
+    "lesson": Drawing("lesson", lesson_table),
+    "lesson-slow": Drawing("lesson-slow", lesson_table),
+    "crosscheck": Drawing("crosscheck", crosscheck_table),
+    **{f"drain-{mode}": Drawing(f"drain-{mode}", results_table) for mode in kube_proxy.RULES},
+    **{
+        f"propagation-{mode}": Drawing(f"propagation-{mode}", propagation_lines, deletions)
+        for mode in kube_proxy.RULES
+    },
 }
 
 
@@ -81,20 +149,20 @@ class Section:
 
 
 def render(name: str, report: Path = REPORT) -> str:
-    """A section's text: where and when it was measured, with what traffic, then the table."""
+    """A section's text: where and when it was measured, with what traffic, then its figures."""
     if name not in SECTIONS:
         raise ReportError(f"unknown report section {name!r}: one of {', '.join(SECTIONS)}")
-    path = report / f"{name}.json"
+    drawing = SECTIONS[name]
+    path = report / f"{drawing.source}.json"
     try:
         data = json.loads(path.read_text())
         label = Provenance.from_dict(data["provenance"]).label()
-        body = SECTIONS[name](data)
+        body, behind = drawing.draw(data), drawing.behind(data)
         traffic, command = data["traffic"], data["command"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise ReportError(f"{shown(path)} cannot be read ({error!r})") from None
     return (
-        f"Measured by `{command}` on {label}. Traffic: {traffic};"
-        f" {requests_behind(data):,} requests behind this table"
+        f"Measured by `{command}` on {label}. Traffic: {traffic}; {behind} behind it"
         f" ([{path.name}](report/{path.name})).\n\n{body}\n"
     )
 
