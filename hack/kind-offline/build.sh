@@ -84,7 +84,8 @@ fail() {
   exit 1
 }
 # (in a subshell, e.g. a $(...), only end it: the assignment that used it then fails in the main shell)
-trap 'if [ "$BASHPID" = "$$" ]; then fail "command failed (line $LINENO)"; else exit 1; fi' ERR
+ON_ERR='if [ "$BASHPID" = "$$" ]; then fail "command failed (line $LINENO)"; else exit 1; fi'
+trap "$ON_ERR" ERR
 
 # run STEP_NAME KEY FUNCTION: runs FUNCTION unless the stamp of STEP_NAME holds KEY and the step's
 # check function (check_STEP_NAME, when defined) passes. Output goes to the step's log.
@@ -99,10 +100,14 @@ run() {
   say "$name: building (log: $CACHE/logs/$name.log)"
   rm -f "$stamp"
   local rc=0
+  # Not trapped: the line after names the step and shows its log, also in a background build.
+  # (Not an `if ( ... )` either: set -e is ignored in a condition, also inside its subshell.)
+  trap - ERR
   set +e
-  ( trap - ERR; set -e; "$fn" ) >"$CACHE/logs/$name.log" 2>&1
+  ( set -e; "$fn" ) >"$CACHE/logs/$name.log" 2>&1
   rc=$?
   set -e
+  trap "$ON_ERR" ERR
   [ "$rc" = 0 ] || fail "$fn exited $rc"
   echo "$key" >"$stamp"
   say "$name: done in $(($(date +%s) - t))s"
@@ -210,8 +215,6 @@ build_kubernetes() {
   "$K8S_BIN/kubelet" --version | grep -qx "Kubernetes $K8S_VERSION"
   "$K8S_BIN/kubeadm" version -o short | grep -qx "$K8S_VERSION"
 }
-run kubernetes "$K8S_VERSION" build_kubernetes
-
 # ---- 5. node runtime: containerd, runc, crictl, CNI plugins --------------------------------------
 RT_BIN=$OUT/runtime-$CONTAINERD_VERSION-$RUNC_VERSION-$CRICTL_VERSION-$CNI_PLUGINS_VERSION
 RT_FILES=(containerd containerd-shim-runc-v2 ctr runc crictl cni/bridge cni/host-local cni/loopback cni/portmap cni/ptp)
@@ -243,8 +246,6 @@ build_runtime() {
   "$RT_BIN/containerd" --version
   "$RT_BIN/runc" --version
 }
-run runtime "$RT_BIN" build_runtime
-
 # ---- 6. images' binaries: etcd, CoreDNS, kindnetd, local-path-provisioner, pause ------------------
 ADDON_BIN=$OUT/addons-$ETCD_VERSION-$COREDNS_VERSION-$LOCAL_PATH_PROVISIONER_VERSION
 ADDON_FILES=(etcd coredns kindnetd local-path-provisioner pause)
@@ -270,13 +271,25 @@ build_addons() {
   dir=$GOMODCACHE/github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION
   (cd "$dir" && CGO_ENABLED=0 "${NICE[@]}" go build -trimpath -ldflags "-s -w -X main.VERSION=$LOCAL_PATH_PROVISIONER_VERSION" \
       -o "$ADDON_BIN/local-path-provisioner" .)
-  # pause: Kubernetes' own build/pause/linux/pause.c, static
+  # pause: Kubernetes' own build/pause/linux/pause.c, static (the module may still be on its way
+  # for the Kubernetes step beside this one: Go's module cache locks what it downloads)
+  go mod download "k8s.io/kubernetes@$K8S_VERSION"
   gcc -Os -Wall -Werror -static -DVERSION=v3.10-kind-offline \
     -o "$ADDON_BIN/pause" "$GOMODCACHE/k8s.io/kubernetes@$K8S_VERSION/build/pause/linux/pause.c"
   strip "$ADDON_BIN/pause"
 }
+# ---- 4 to 6, together: the Go builds ------------------------------------------------------------
+# Kubernetes' build is the longest step (about 19 min from an empty cache on 2 cores); the
+# runtime's and the images' (about 14 min) run beside it, so that one build's downloads and
+# single-threaded links leave the other the CPU.
 ADDONS_KEY="$ADDON_BIN:$(hash_of kindnetd)"
-run addons "$ADDONS_KEY" build_addons
+( run runtime "$RT_BIN" build_runtime
+  run addons "$ADDONS_KEY" build_addons ) &
+SIDE_BUILDS_PID=$!
+run kubernetes "$K8S_VERSION" build_kubernetes
+# (each says what failed, and where its log is, above)
+wait "$SIDE_BUILDS_PID" || { echo "kind-offline build.sh: stopped: the runtime or the images' binaries failed to build" >&2; exit 1; }
+wait "$ROOTFS_PID" || { echo "kind-offline build.sh: stopped: a Debian rootfs failed to build" >&2; exit 1; }
 
 # ---- 7. kind base image --------------------------------------------------------------------------
 BASE_KEY="$RT_BIN:$(hash_of base.Dockerfile):$(stat_of "$(rootfs_tar node)")"
