@@ -19,7 +19,7 @@
 # CoreDNS, pause and kindnetd from their registries.
 #
 # Usage:   hack/kind-offline/build.sh   (as root; needs a running docker and Go >= 1.26; installs
-#          debootstrap, gcc, libseccomp-dev with apt-get when missing). ~35 min the first time on 2 cores.
+#          debootstrap, gcc, libseccomp-dev with apt-get when missing). ~31 min the first time on 2 cores.
 # Output:  the node image name, as the LAST line of stdout; progress goes to stderr, each step's
 #          full log to $CACHE/logs/STEP.log. Idempotent: every step is cached under $CACHE (never in
 #          the git tree), so a second run takes seconds.
