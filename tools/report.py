@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import crosscheck, kube_proxy, lesson, propagation
-from tools.live import replayed
+from tools.live import replayed, timeline_char
 from tools.one_line_parser import OneLineArgumentParser
 from tools.provenance import Provenance
 from tools.results import Result, markdown_table, table
@@ -87,7 +87,7 @@ def watch_lines(row: int) -> Callable[[dict[str, Any]], str]:
     def draw(data: dict[str, Any]) -> str:
         result = Result.from_dict(data["results"][row])
         lines = replayed(result.summary)
-        chars = "".join(line.rsplit(" | ", 1)[1][-1] for line in lines)
+        chars = "".join(timeline_char(s.ok, s.failed) for s in result.summary.timeline)
         began, ended = result.action_window
         capture = fenced([*condensed(lines, chars), format_summary(result.summary)])
         return (
