@@ -290,7 +290,7 @@ def test_a_missing_docker_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))
     code, _, err = main(capsys, "--cluster", "ws", "myapp:2")
     assert code == 1
-    assert err == "error: docker not found: install it and put it on PATH\n"
+    assert err == "error: docker not found: install it, or see docs/troubleshooting.md\n"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ MAKE_TRAILER = re.compile(r"make(\[\d+\])?: \*\*\* ")
 
 
 class ClusterError(Exception):
-    """The cluster could not be brought into a scenario's starting state; one line."""
+    """A command the cluster needed failed, or the cluster could not be brought into a
+    scenario's starting state; one line."""
 
 
 def refuse_unless_workshop_cluster() -> None:

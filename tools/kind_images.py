@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.cluster import ClusterError, run_checked
 from tools.one_line_parser import OneLineArgumentParser
 
 KIND = os.environ.get("KIND", "kind")
@@ -42,28 +42,6 @@ KIND = os.environ.get("KIND", "kind")
 LABEL_ID = "zero-downtime.docker-id"
 LABEL_TARGET = "zero-downtime.node-digest"
 CTR = ["ctr", "--namespace=k8s.io", "images"]
-TIMEOUT_S = 600.0
-
-
-class LoadError(Exception):
-    """An image could not be put on the cluster's nodes; one line."""
-
-
-def run(command: list[str], timeout: float = TIMEOUT_S) -> str:
-    """The command's stdout, or a LoadError naming the command and its last line of stderr."""
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except FileNotFoundError:
-        raise LoadError(f"{command[0]} not found: install it and put it on PATH") from None
-    except subprocess.TimeoutExpired:
-        raise LoadError(f"{' '.join(command)} did not finish in {timeout:g} s") from None
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        reason = lines[-1] if lines else f"exit status {result.returncode}"
-        raise LoadError(f"{' '.join(command)} failed: {reason}")
-    return result.stdout
 
 
 @dataclass(frozen=True)
@@ -93,10 +71,10 @@ def node_ref(name: str) -> str:
 
 def docker_image(name: str) -> DockerImage:
     try:
-        out = run(["docker", "image", "inspect", name])
-    except LoadError as error:
+        out = run_checked(["docker", "image", "inspect", name])
+    except ClusterError as error:
         if "No such image" in str(error):
-            raise LoadError(f"image {name} is not in Docker: build it first") from None
+            raise ClusterError(f"image {name} is not in Docker: build it first") from None
         raise
     try:
         found = json.loads(out)[0]
@@ -104,15 +82,17 @@ def docker_image(name: str) -> DockerImage:
         platform = "/".join(part for part in parts if part)
         return DockerImage(name, found["Id"], platform)
     except (ValueError, LookupError, TypeError):
-        raise LoadError(f"docker image inspect {name} did not answer with an image") from None
+        raise ClusterError(f"docker image inspect {name} did not answer with an image") from None
 
 
 def save_by_platform() -> bool:
     """Whether docker save should name the image's platform: only Docker's containerd store
     (docker info's DriverStatus says so) holds images of several platforms, and only Docker 28+
     (API 1.48) has `docker save --platform`, which its help lists only when the engine has it."""
-    out = run(["docker", "info", "--format", "{{json .DriverStatus}}"])
-    return "io.containerd.snapshotter" in out and "--platform" in run(["docker", "save", "--help"])
+    out = run_checked(["docker", "info", "--format", "{{json .DriverStatus}}"])
+    return "io.containerd.snapshotter" in out and "--platform" in run_checked(
+        ["docker", "save", "--help"]
+    )
 
 
 def save_command(image: DockerImage, archive: Path, by_platform: bool) -> list[str]:
@@ -122,9 +102,9 @@ def save_command(image: DockerImage, archive: Path, by_platform: bool) -> list[s
 
 
 def cluster_nodes(cluster: str) -> list[str]:
-    nodes = run([KIND, "get", "nodes", "--name", cluster]).split()
+    nodes = run_checked([KIND, "get", "nodes", "--name", cluster]).split()
     if not nodes:
-        raise LoadError(f"kind cluster '{cluster}' has no nodes: create it with 'make cluster'")
+        raise ClusterError(f"kind cluster '{cluster}' has no nodes: create it with 'make cluster'")
     return nodes
 
 
@@ -138,7 +118,7 @@ def node_images(node: str) -> dict[str, NodeImage]:
     """The images of the node's containerd by name, from `ctr images ls`, whose columns are REF
     TYPE DIGEST SIZE (two words) PLATFORMS LABELS."""
     images = {}
-    for line in run(["docker", "exec", node, *CTR, "ls"]).splitlines()[1:]:
+    for line in run_checked(["docker", "exec", node, *CTR, "ls"]).splitlines()[1:]:
         words = line.split()
         if len(words) < 4:
             continue
@@ -150,12 +130,14 @@ def node_images(node: str) -> dict[str, NodeImage]:
 def node_configs(node: str) -> dict[str, str]:
     """The CRI's image IDs (its config's digest) on the node by name, from `crictl images`."""
     try:
-        listing = json.loads(run(["docker", "exec", node, "crictl", "images", "-o", "json"]))
+        listing = json.loads(
+            run_checked(["docker", "exec", node, "crictl", "images", "-o", "json"])
+        )
         return {
             tag: entry["id"] for entry in listing["images"] or [] for tag in entry["repoTags"] or []
         }
     except (ValueError, LookupError, TypeError):
-        raise LoadError(f"crictl images on node {node} did not answer with images") from None
+        raise ClusterError(f"crictl images on node {node} did not answer with images") from None
 
 
 def holds(images: dict[str, NodeImage], image: DockerImage) -> bool:
@@ -184,9 +166,9 @@ def label(node: str, image: DockerImage) -> None:
     """Record on the node what the image was loaded from, and the digest it got there."""
     held = node_images(node).get(image.ref)
     if held is None:
-        raise LoadError(f"{image.name} is not on node {node} after kind loaded it")
+        raise ClusterError(f"{image.name} is not on node {node} after kind loaded it")
     labels = [f"{LABEL_ID}={image.id}", f"{LABEL_TARGET}={held.digest}"]
-    run(["docker", "exec", node, *CTR, "label", image.ref, *labels])
+    run_checked(["docker", "exec", node, *CTR, "label", image.ref, *labels])
 
 
 def load(names: list[str], cluster: str) -> list[str]:
@@ -208,9 +190,11 @@ def load(names: list[str], cluster: str) -> list[str]:
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="kind-images-") as directory:
             archive = Path(directory) / "image.tar"
-            run(save_command(image, archive, by_platform))
+            run_checked(save_command(image, archive, by_platform))
             nodes_flag = ["--nodes", ",".join(missing[image])]
-            run([KIND, "load", "image-archive", str(archive), "--name", cluster, *nodes_flag])
+            run_checked(
+                [KIND, "load", "image-archive", str(archive), "--name", cluster, *nodes_flag]
+            )
         for node in missing[image]:
             label(node, image)
         report.append(
@@ -238,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for line in load(args.images, args.cluster):
             print(line)
-    except LoadError as error:
+    except ClusterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
