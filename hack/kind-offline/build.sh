@@ -19,7 +19,7 @@
 # CoreDNS, pause and kindnetd from their registries.
 #
 # Usage:   hack/kind-offline/build.sh   (as root; needs a running docker and Go >= 1.26; installs
-#          debootstrap, gcc, libseccomp-dev with apt-get when missing). ~27 min the first time on 2 cores.
+#          debootstrap, gcc, libseccomp-dev with apt-get when missing). ~22 min the first time on 2 cores.
 #          Docker is needed from the base image on (step 7), not before: CI starts this build first
 #          and Docker beside it.
 # Output:  the node image name, as the LAST line of stdout; progress goes to stderr, each step's
