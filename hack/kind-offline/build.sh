@@ -18,7 +18,7 @@
 # with the pinned label, `docker commit`), because kind's own command would try to pull etcd,
 # CoreDNS, pause and kindnetd from their registries.
 #
-# Usage:   hack/kind-offline/build.sh   (as root; needs a running docker and Go >= 1.26; installs
+# Usage:   hack/kind-offline/build.sh   (as root; needs Go >= 1.26, and docker from step 7 on; installs
 #          debootstrap, gcc, libseccomp-dev with apt-get when missing). ~22 min the first time on 2 cores.
 #          Docker is needed from the base image on (step 7), not before: CI starts this build first
 #          and Docker beside it.
@@ -150,7 +150,7 @@ command -v go >/dev/null || fail "go is not installed (Go >= 1.26 is needed: k8s
 go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
 [ "${go_minor:-0}" -ge 26 ] || fail "Go >= 1.26 is needed, found $(go env GOVERSION)"
 # Docker is waited for at step 7: say now if it is not up yet, so a person running this by hand knows.
-docker info >/dev/null 2>&1 || say "docker is not answering yet: it is needed in about 25 min, for the images (start it, e.g. ../shared/ci-env/docker-up)"
+docker info >/dev/null 2>&1 || say "docker is not answering yet: it is needed in about 20 min, for the images (start it, e.g. ../shared/ci-env/docker-up)"
 missing=()
 for tool_pkg in debootstrap:debootstrap gcc:gcc pkg-config:pkg-config; do
   command -v "${tool_pkg%%:*}" >/dev/null || missing+=("${tool_pkg#*:}")
@@ -311,8 +311,8 @@ build_coredns() {
   done
 }
 # ---- 2, 4 to 6, together: the Go builds ---------------------------------------------------------
-# Kubernetes' build is the longest step (about 19 min from an empty cache on 2 cores); kind's,
-# the runtime's and the images' (about 14 min) run beside it, so that one build's downloads and
+# Kubernetes' build is the longest step (about 20 min from an empty cache on 2 cores); kind's,
+# the runtime's and the images' (about 19 min together) run beside it, so that one build's downloads and
 # single-threaded links leave the other the CPU.
 ADDONS_KEY="$ADDON_BIN:$(hash_of kindnetd):$(declare -f build_addons build_coredns coredns_plugins | sha256sum | cut -c1-16)"
 ( run kind "$KIND_VERSION" build_kind
