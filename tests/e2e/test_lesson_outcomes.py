@@ -15,7 +15,7 @@ from tools import lesson
 from tools.lesson import by_name
 from tools.results import report
 from tools.traffic_options import TrafficOptions
-from tools.variants import render
+from tools.variants import render, replace
 
 IMAGE = "myapp"
 WARM_UP_S = 2
@@ -35,6 +35,9 @@ SLOW_TIMEOUT_S = 3 * SLOW_S
 # How a request to a pod that stopped listening fails: reset or refused by the pod, or, sent to
 # a pod address already gone, answered by the node's filter (docs/lesson.md, "What the tables say").
 STOPPED_LISTENING = {"reset", "refused", "http_other"}
+# Kubernetes' progress deadline for the stuck rollout: liveness restarts the warming pod about
+# 30 s in (3 failures x 10 s), so 60 s shows what safe.yaml's 120 s does, in half the time.
+STUCK_DEADLINE_S = 60
 # A rollout here (a 2 s warm-up) takes about 16 s within some 30 s of traffic, measured at
 # 4,754 requests: a zero stands on at least this many.
 MIN_REQUESTS = 3_000
@@ -88,7 +91,10 @@ def test_slow_requests_in_flight_when_a_pod_stops(cluster, setup, name, loses_re
 
 
 def test_without_startup_probe_a_long_warm_up_restarts_and_never_rolls_out(cluster, setup):
-    result = lesson.rollout(by_name("no-startup-probe"), 1, IMAGE, setup)
+    variant = by_name("no-startup-probe")
+    deadline = replace("/spec/progressDeadlineSeconds", STUCK_DEADLINE_S)
+    variant = dataclasses.replace(variant, rolled_to_patch=(*variant.rolled_to_patch, deadline))
+    result = lesson.rollout(variant, 1, IMAGE, setup)
     message = report([result])
     assert result.rollout_completed is False, message
     assert result.restarts > 0, message
