@@ -205,7 +205,6 @@ def start_with(
 ) -> None:
     """start_from() through any deploy target, e.g. `make deploy FILE=...` (a lab's manifest);
     `what` names what was deployed."""
-    clear_other_version(version)
     result = make(target, **variables, VERSION=version)
     if result.returncode != 0:
         command = " ".join([f"make {target}", *(f"{k}={v}" for k, v in variables.items())])
@@ -215,7 +214,6 @@ def start_with(
 
 def start_from_manifest(manifest: str, version: str, traffic: TrafficOptions, what: str) -> None:
     """start_from() for a Deployment made on the fly (a lesson variant), under the same Service."""
-    clear_other_version(version)
     kubectl("apply", "-f", "k8s/service.yaml")
     apply(manifest)
     wait_until_serving(version, traffic, what)
@@ -223,42 +221,9 @@ def start_from_manifest(manifest: str, version: str, traffic: TrafficOptions, wh
 
 def wait_until_serving(version: str, traffic: TrafficOptions, what: str) -> None:
     """Every pod ready and serving `version`, nothing terminating; `what` names the deployment."""
-    wait_for(rolled_out, SETTLE_TIMEOUT, f"the rollout of {what}")
-    end_terminating_pods()
     wait_for(settled, SETTLE_TIMEOUT, f"{REPLICAS} ready pods of {what}")
     # A naive pod is "ready" while it still warms up: wait until every pod really answers.
     wait_for(lambda: serves_only(traffic, version), SETTLE_TIMEOUT, f"all pods to serve v{version}")
-
-
-def clear_other_version(version: str) -> None:
-    """Removes myapp's Deployment and its pods at once when they run another version than a
-    start wants: nothing is measured yet, and new pods all created together serve within
-    seconds, where a rollout (one pod at a time, then the old pods' preStop pauses) takes 20 s,
-    and over a minute to v2's warm-up. The same version stays: redeploying it changes nothing,
-    or rolls to another variant (whose replaced pods end_terminating_pods() removes)."""
-    image = kubectl(
-        "get", "deployment", "myapp", "--ignore-not-found",
-        "--output=jsonpath={.spec.template.spec.containers[0].image}",
-    )  # fmt: skip
-    if not image or image.rpartition(":")[2] == version:
-        return
-    # Orphaned first, so that no controller recreates what the second command deletes.
-    kubectl("delete", "deployment", "myapp", "--cascade=orphan")
-    kubectl(
-        "delete", "replicaset,pod", "--selector", SELECTOR,
-        "--grace-period=0", "--force", "--ignore-not-found",
-    )  # fmt: skip
-
-
-def end_terminating_pods() -> None:
-    """Removes at once the pods a start replaced (another variant of the same version):
-    nothing is measured yet, so their preStop pause and drain would only keep it waiting.
-    Forced: the kubelet does not cut a running preStop sleep short for a shorter grace period
-    (measured on 1.37), and these pods, stateless and out of the Service already, need no
-    confirmation of their end."""
-    ending = [p["metadata"]["name"] for p in pods() if p["metadata"].get("deletionTimestamp")]
-    if ending:
-        kubectl("delete", "pod", *ending, "--grace-period=0", "--force", "--ignore-not-found")
 
 
 def kill_app_container(pod: dict) -> str:
