@@ -18,10 +18,10 @@
 # with the pinned label, `docker commit`), because kind's own command would try to pull etcd,
 # CoreDNS, pause and kindnetd from their registries.
 #
-# Usage:   hack/kind-offline/build.sh   (as root; needs Go >= 1.26, and docker from step 7 on; installs
-#          debootstrap, gcc, libseccomp-dev with apt-get when missing). ~22 min the first time on 2 cores.
-#          Docker is needed from the base image on (step 7), not before: CI starts this build first
-#          and Docker beside it.
+# Usage:   hack/kind-offline/build.sh   (as root; needs Go >= 1.26; installs debootstrap, gcc,
+#          libseccomp-dev with apt-get when missing). 22 to 30 min the first time on 2 cores (measured
+#          on two days on the same machine). Docker is needed from the base image on (step 7),
+#          not before: CI starts this build first and Docker beside it.
 # Output:  the node image name, as the LAST line of stdout; progress goes to stderr, each step's
 #          full log to $CACHE/logs/STEP.log. Idempotent: every step is cached under $CACHE (never in
 #          the git tree), so a second run takes seconds.
@@ -311,8 +311,8 @@ build_coredns() {
   done
 }
 # ---- 2, 4 to 6, together: the Go builds ---------------------------------------------------------
-# Kubernetes' build is the longest step (about 20 min from an empty cache on 2 cores); kind's,
-# the runtime's and the images' (about 19 min together) run beside it, so that one build's downloads and
+# Kubernetes' build is the longest step (20 to 28 min from an empty cache on 2 cores); kind's,
+# the runtime's and the images' (19 to 27 min together) run beside it, so that one build's downloads and
 # single-threaded links leave the other the CPU.
 ADDONS_KEY="$ADDON_BIN:$(hash_of kindnetd):$(declare -f build_addons build_coredns coredns_plugins | sha256sum | cut -c1-16)"
 ( run kind "$KIND_VERSION" build_kind
