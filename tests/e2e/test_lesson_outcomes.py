@@ -11,11 +11,11 @@ import threading
 import pytest
 
 from tools import cluster as commands
-from tools import lesson
+from tools import lesson, variants
 from tools.lesson import by_name
 from tools.results import report
 from tools.traffic_options import TrafficOptions
-from tools.variants import render, replace
+from tools.variants import render
 
 IMAGE = "myapp"
 WARM_UP_S = 2
@@ -92,7 +92,7 @@ def test_slow_requests_in_flight_when_a_pod_stops(cluster, setup, name, loses_re
 
 def test_without_startup_probe_a_long_warm_up_restarts_and_never_rolls_out(cluster, setup):
     variant = by_name("no-startup-probe")
-    deadline = replace("/spec/progressDeadlineSeconds", STUCK_DEADLINE_S)
+    deadline = variants.replace("/spec/progressDeadlineSeconds", STUCK_DEADLINE_S)
     variant = dataclasses.replace(variant, rolled_to_patch=(*variant.rolled_to_patch, deadline))
     result = lesson.rollout(variant, 1, IMAGE, setup)
     message = report([result])
