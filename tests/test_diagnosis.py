@@ -58,7 +58,7 @@ def fake_kubectl(tmp_path, monkeypatch):
         "exec sleep 30\n"
     )
     script.chmod(0o755)
-    monkeypatch.setattr(diagnosis, "KUBECTL", str(script))
+    monkeypatch.setattr(diagnosis, "KUBECTL", [str(script)])
     return calls
 
 
@@ -77,7 +77,7 @@ def test_the_watch_times_each_change_by_the_runs_clock(fake_kubectl):
 
 
 def test_without_kubectl_a_run_has_no_pod_events(monkeypatch):
-    monkeypatch.setattr(diagnosis, "KUBECTL", os.path.join("/nonexistent", "kubectl"))
+    monkeypatch.setattr(diagnosis, "KUBECTL", [os.path.join("/nonexistent", "kubectl")])
     watch = PodWatch(lambda: 0.0)
     watch.start()
     assert watch.stop() == []

@@ -30,7 +30,7 @@ BOTH_RELEASES = pytest.mark.parametrize("rolled_to", [False, True], ids=["from",
 def kubectl_that_reaches_no_cluster(require):
     """kubectl applies the patches. A kubeconfig naming no cluster proves `patch --local`
     needs none, and keeps these tests off whatever cluster kubectl points at."""
-    require(shutil.which(cluster.KUBECTL) is not None, f"{cluster.KUBECTL} is not installed")
+    require(shutil.which(cluster.KUBECTL[0]) is not None, f"{cluster.KUBECTL[0]} is not installed")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
         yield

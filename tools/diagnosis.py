@@ -80,7 +80,7 @@ class PodWatch:
         self._reader: threading.Thread | None = None
 
     def start(self) -> None:
-        command = [KUBECTL, "get", "pods", "-l", SELECTOR, "--watch-only",
+        command = [*KUBECTL, "get", "pods", "-l", SELECTOR, "--watch-only",
                    "--output-watch-events", "-o", f"jsonpath={FIELDS}"]  # fmt: skip
         try:
             self._process = subprocess.Popen(

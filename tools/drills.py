@@ -142,7 +142,7 @@ def drill_drain(variant: str, setup: Setup) -> list[Result]:
         notes.add(f"kubectl {' '.join(command)} ({running} of the pods run there)")
         try:
             cluster.run_checked(
-                [cluster.KUBECTL, *command, f"--timeout={cluster.DRAIN_TIMEOUT:.0f}s"],
+                [*cluster.KUBECTL, *command, f"--timeout={cluster.DRAIN_TIMEOUT:.0f}s"],
                 timeout=cluster.DRAIN_TIMEOUT + 30,
             )
             notes.add(f"node {node} drained")

@@ -90,7 +90,7 @@ def rollout(
         cluster.apply(render(variant, target, rolled_to=True, warm_up_s=warm_up_s))
         if not variant.rollout_completes:
             status = cluster.run(
-                [cluster.KUBECTL, "rollout", "status", "deployment/myapp",
+                [*cluster.KUBECTL, "rollout", "status", "deployment/myapp",
                  f"--timeout={STUCK_ROLLOUT_TIMEOUT_S}s"]
             )  # fmt: skip
             notes.add(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tools import cluster, kube_proxy
+from tools import cluster, context_guard, kube_proxy
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ def now() -> str:
 
 def measure_here() -> Provenance:
     """The cluster kubectl points at, asked now."""
-    version = json.loads(cluster.kubectl("version", "--output=json"))["serverVersion"]
-    nodes = json.loads(cluster.kubectl("get", "nodes", "--output=json"))["items"]
+    version = cluster.kubectl_json("version", "--output=json").get("serverVersion", {})
+    nodes = cluster.kubectl_json("get", "nodes", "--output=json").get("items", [])
     return Provenance(
-        context=cluster.kubectl("config", "current-context"),
-        kubernetes=version["gitVersion"],
+        context=context_guard.current_context(),
+        kubernetes=version.get("gitVersion", "unknown"),
         nodes=len(nodes),
         runtime=nodes[0]["status"]["nodeInfo"]["containerRuntimeVersion"] if nodes else "-",
         kube_proxy=kube_proxy.running_mode(),

@@ -20,11 +20,11 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def cluster(require, images):
     require(
-        shutil.which(cluster_commands.KUBECTL) is not None,
-        f"{cluster_commands.KUBECTL} is not installed",
+        shutil.which(cluster_commands.KUBECTL[0]) is not None,
+        f"{cluster_commands.KUBECTL[0]} is not installed",
     )
     reachable = subprocess.run(
-        [cluster_commands.KUBECTL, "get", "--raw", "/readyz", "--request-timeout=5s"],
+        [*cluster_commands.KUBECTL, "get", "--raw", "/readyz", "--request-timeout=5s"],
         capture_output=True,
         text=True,
         check=False,

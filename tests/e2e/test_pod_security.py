@@ -37,7 +37,7 @@ def restricted_namespace(cluster, require):
 
 def apply(namespace: str, manifest: str, *options: str):
     return commands.run(
-        [commands.KUBECTL, "--namespace", namespace, "apply", "-f", manifest, *options]
+        [*commands.KUBECTL, "--namespace", namespace, "apply", "-f", manifest, *options]
     )
 
 

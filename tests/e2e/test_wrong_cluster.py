@@ -24,7 +24,7 @@ def kubeconfig_copy(path, context: str) -> dict[str, str]:
     current = commands.kubectl("config", "current-context")
     if context != current:
         subprocess.run(
-            [commands.KUBECTL, "config", "rename-context", current, context],
+            [*commands.KUBECTL, "config", "rename-context", current, context],
             env=env,
             check=True,
             capture_output=True,
@@ -75,6 +75,54 @@ def test_a_work_context_is_refused_and_its_cluster_left_alone(safe_v1, tmp_path,
     assert state() == before
 
 
+@pytest.mark.parametrize("pointing", ["KUBECONFIG", "KUBECTL --kubeconfig", "KUBECTL --context"])
+def test_make_clean_pointed_at_a_work_cluster_on_its_command_line_is_refused(
+    safe_v1, tmp_path, pointing
+):
+    """The kubeconfig of the workshop's cluster, its context renamed prod, named only on make's
+    command line: the environment still points at the workshop's context, which the guard would
+    let through if it asked kubectl without what the recipe will use."""
+    prod = tmp_path / "prod.kubeconfig"
+    kubeconfig_copy(prod, WORK_CONTEXT)
+    setting = {
+        "KUBECONFIG": f"KUBECONFIG={prod}",
+        "KUBECTL --kubeconfig": f"KUBECTL={commands.KUBECTL[0]} --kubeconfig {prod}",
+        "KUBECTL --context": f"KUBECTL={commands.KUBECTL[0]} --context {WORK_CONTEXT}",
+    }[pointing]
+    env = {**os.environ}
+    env.pop("CONTEXT", None)
+    if pointing == "KUBECTL --context":
+        # The user's kubeconfig knows both contexts, the workshop's still the current one.
+        both = tmp_path / "both.kubeconfig"
+        both.write_text(commands.kubectl("config", "view", "--raw", "--minify"))
+        subprocess.run(
+            [commands.KUBECTL[0], "--kubeconfig", str(both), "config", "set-context",
+             WORK_CONTEXT, f"--cluster={cluster_name()}", f"--user={user_name()}"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        env["KUBECONFIG"] = str(both)
+    before = state()
+    result = subprocess.run(
+        ["make", "--no-print-directory", "clean", setting],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert f"refusing to change the cluster of kubectl context '{WORK_CONTEXT}'" in result.stderr
+    assert state() == before
+
+
+def cluster_name() -> str:
+    return commands.kubectl("config", "view", "--minify", "-o", "jsonpath={.clusters[0].name}")
+
+
+def user_name() -> str:
+    return commands.kubectl("config", "view", "--minify", "-o", "jsonpath={.users[0].name}")
+
+
 def test_make_cluster_points_kubectl_back_at_the_workshop_cluster(cluster, require, tmp_path):
     require(shutil.which(os.environ.get("KIND", "kind")) is not None, "kind is not installed")
     if commands.kubectl("config", "current-context") != WORKSHOP_CONTEXT:
@@ -82,7 +130,7 @@ def test_make_cluster_points_kubectl_back_at_the_workshop_cluster(cluster, requi
     env = kubeconfig_copy(tmp_path / "kubeconfig", WORK_CONTEXT)
     for attempt in (1, 2):
         subprocess.run(
-            [commands.KUBECTL, "config", "use-context", WORK_CONTEXT],
+            [*commands.KUBECTL, "config", "use-context", WORK_CONTEXT],
             env=env,
             check=True,
             capture_output=True,
@@ -97,7 +145,7 @@ def test_make_cluster_points_kubectl_back_at_the_workshop_cluster(cluster, requi
         )
         assert result.returncode == 0, f"attempt {attempt}: {result.stderr}"
         current = subprocess.run(
-            [commands.KUBECTL, "config", "current-context"],
+            [*commands.KUBECTL, "config", "current-context"],
             env=env,
             capture_output=True,
             text=True,
