@@ -9,6 +9,9 @@ endif
 # Every recipe in bash, stopping at the first failing command, also inside a pipe.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
+# The tools run their own targets (a scenario's deploys) with the make that started them: gmake
+# on a Mac, where `make` is Apple's 3.81 (tools/cluster.py reads it).
+export MAKE
 
 # Image name and, where no registry is reachable, a local Python base image to build from.
 IMAGE ?= myapp
@@ -16,8 +19,10 @@ PYTHON_IMAGE ?=
 KUBECTL ?= kubectl
 KIND ?= kind
 KIND_CLUSTER ?= zero-downtime
-# A kindest/node image to pin the Kubernetes version of `make cluster` (empty: kind's default).
-KIND_NODE_IMAGE ?=
+# The node image of `make cluster`, and so its Kubernetes: kind v0.33.0's default, pinned, so
+# that a newer kind still uses the image `make prefetch` pulled before the day.
+KIND_NODE_IMAGE ?= $(KIND_DEFAULT_NODE_IMAGE)
+KIND_DEFAULT_NODE_IMAGE = kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5
 # Nodes of `make cluster`: 1 runs everything on one node; 2 to 5 are one control plane and
 # workers for the pods (the drain drill needs two workers: NODES=3).
 NODES ?= 1
@@ -57,28 +62,26 @@ REPORT ?= docs/report
 KUBERNETES_OLDEST ?= 1.34
 KUBERNETES_NEWEST ?= 1.37
 
-# Default VERSION for the deploy targets: the other one than what runs now (1 if nothing does),
-# so repeating `make deploy-safe` rolls 1 -> 2 -> 1. Only evaluated when a deploy target runs.
-# (Asked of the cluster once, on first use, then remembered.)
-RUNNING_VERSION = $(eval RUNNING_VERSION := $$(shell $(KUBECTL) get deployment myapp --request-timeout=5s -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null | sed 's/.*://'))$(RUNNING_VERSION)
-VERSION ?= $(if $(filter 1,$(RUNNING_VERSION)),2,1)
-
-KIND_CONTEXT = $(filter kind-%,$(shell $(KUBECTL) config current-context 2>/dev/null))
+# The version the deploy targets roll to, 1 or 2 (3: the drills' broken release). Empty: the
+# other one than what runs now (1 if nothing does), so `make deploy-safe` rolls 1 -> 2 -> 1.
+VERSION ?=
 
 # Name a cluster that is not a local workshop cluster to let the targets change it (CONTEXT=name).
 CONTEXT ?=
 # First line of every target that changes a cluster: tools/context_guard.py refuses, in one line
 # and before anything reaches the cluster, a kubectl context that is not a local workshop cluster
-# unless CONTEXT names it. The tools and the end-to-end tests ask the same guard. (KUBECTL and
-# CONTEXT are passed by hand: make before 4.4 does not export variables to $(shell).)
-GUARD = $(NEED_PYTHON)$(call refuse_if,$(shell \
-	KUBECTL='$(KUBECTL)' CONTEXT='$(CONTEXT)' $(PYTHON) -m tools.context_guard 2>&1))
+# unless CONTEXT names it. The tools and the end-to-end tests ask the same guard. It sees what the
+# recipes see: make before 4.4 exports no variable to $(shell), not even one given on its command
+# line, so KUBECTL, KUBECONFIG and CONTEXT are handed over here.
+GUARD = $(NEED_PYTHON)$(call refuse_if,$(shell $(KUBE_ENV) CONTEXT='$(CONTEXT)' \
+	$(PYTHON) -m tools.context_guard 2>&1))
+KUBE_ENV = KUBECTL='$(KUBECTL)' $(if $(KUBECONFIG),KUBECONFIG='$(KUBECONFIG)')
 refuse_if = $(if $(1),$(error $(1)))
 
 # $(call require,TOOL,how to get it): stop with one clear line when TOOL is not installed.
 require = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) not found: $(2)))
 NEED_DOCKER = $(call require,docker,install Docker (Engine or Desktop) from https://docs.docker.com/get-docker/)
-NEED_KUBECTL = $(call require,$(KUBECTL),install kubectl from https://kubernetes.io/docs/tasks/tools/)
+NEED_KUBECTL = $(call require,$(firstword $(KUBECTL)),install kubectl from https://kubernetes.io/docs/tasks/tools/)
 KIND_HINT = install kind from https://kind.sigs.k8s.io/docs/user/quick-start/\#installation
 NEED_KIND = $(call require,$(KIND),$(KIND_HINT))
 # The watcher and the scenarios need Python 3.11+ (macOS still ships 3.9 as python3).
@@ -100,7 +103,8 @@ doctor: ## Check this machine for the workshop: tools, Docker, port 30080, kubec
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 8))' 2>/dev/null || { \
 		echo "error: $(PYTHON) is too old even for make doctor: install Python 3.11 or newer (docs/troubleshooting.md#python)" >&2; exit 1; }
 	@KUBECTL='$(KUBECTL)' $(PYTHON) -m tools.doctor --python '$(PYTHON)' --make '$(MAKE)' \
-		--kind '$(KIND)' --kind-cluster '$(KIND_CLUSTER)' --image '$(IMAGE)'
+		--kind '$(KIND)' --kind-cluster '$(KIND_CLUSTER)' --image '$(IMAGE)' \
+		--node-image '$(KIND_NODE_IMAGE)'
 
 # What the workshop downloads, fetched before the day (at home, not 30 laptops on the venue's
 # Wi-Fi): the Dockerfile's base image, kind v0.33.0's default node image (the digest the GitHub
@@ -108,18 +112,20 @@ doctor: ## Check this machine for the workshop: tools, Docker, port 30080, kubec
 # `make lint` install. SAVE=1 also writes the images to PREFETCH_DIR/images.tar, tagged without
 # their digest, for a facilitator's offline copy (`docker load -i`: docs/facilitator.md).
 PREFETCH_DIR ?= prefetch
-KIND_DEFAULT_NODE_IMAGE = kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5
 PREFETCH_IMAGES = $(or $(PYTHON_IMAGE),$(shell sed -n 's/^ARG PYTHON_IMAGE=//p' Dockerfile)) $(or $(KIND_NODE_IMAGE),$(KIND_DEFAULT_NODE_IMAGE))
 
+# The images come first: they are the big download, and a laptop without ensurepip (a bare
+# Debian, Ubuntu or WSL) stops at the virtualenv, after them.
 .PHONY: prefetch
-prefetch: $(VENV)/.installed ## Before the day: pull the images and wheels the workshop needs (SAVE=1: also into PREFETCH_DIR)
+prefetch: ## Before the day: pull the images and wheels the workshop needs (SAVE=1: also into PREFETCH_DIR)
 	$(NEED_DOCKER)
 	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running: start Docker Desktop (or dockerd), then run make prefetch again" >&2; exit 1; }
 	@for image in $(PREFETCH_IMAGES); do echo "pulling $$image"; docker pull -q "$$image" >/dev/null; done
-	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(PREFETCH_DIR)/wheels -r requirements-dev.txt
-	@$(if $(SAVE),for image in $(PREFETCH_IMAGES); do docker tag "$$image" "$${image%@*}"; done; \
+	@$(if $(SAVE),mkdir -p $(PREFETCH_DIR); for image in $(PREFETCH_IMAGES); do docker tag "$$image" "$${image%@*}"; done; \
 		docker save -o $(PREFETCH_DIR)/images.tar $(foreach image,$(PREFETCH_IMAGES),$(firstword $(subst @, ,$(image)))); \
 		echo "saved $(PREFETCH_DIR)/images.tar: docker load -i $(PREFETCH_DIR)/images.tar")
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(PREFETCH_DIR)/wheels -r requirements-dev.txt
 	@echo "prefetched: $(PREFETCH_IMAGES) and the wheels in $(PREFETCH_DIR)/wheels"
 
 ##@ Images
@@ -164,10 +170,12 @@ cluster: ## Create a local kind cluster that answers on 127.0.0.1:30080 (NODES=3
 	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
 		$(KIND) export kubeconfig --name $(KIND_CLUSTER) >/dev/null; \
 		echo "kind cluster '$(KIND_CLUSTER)' already exists: kubectl now points at it, context kind-$(KIND_CLUSTER) (to change the cluster, e.g. its NODES: make cluster-delete first)"; exit 0; fi; \
-	$(if $(KIND_NODE_IMAGE),docker image inspect '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || docker pull -q '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || { \
-		echo "error: node image $(KIND_NODE_IMAGE) is not on this machine and cannot be pulled: check its name and your network" >&2; exit 1; };) \
 	if (exec 3<>/dev/tcp/127.0.0.1/30080) 2>/dev/null; then \
 		echo "error: 127.0.0.1:30080 is taken, and the cluster needs it: find the owner with 'lsof -i :30080' and stop it" >&2; exit 1; fi; \
+	$(if $(KIND_NODE_IMAGE),docker image inspect '$(KIND_NODE_IMAGE)' >/dev/null 2>&1 || { \
+		echo "pulling the node image $(KIND_NODE_IMAGE) (make prefetch pulls it before the day)"; \
+		docker pull -q '$(KIND_NODE_IMAGE)' >/dev/null 2>&1; } || { \
+		echo "error: node image $(KIND_NODE_IMAGE) is not on this machine and cannot be pulled: check its name and your network" >&2; exit 1; };) \
 	config=$$(mktemp); trap 'rm -f "$$config"' EXIT; \
 	$(KIND_CONFIG) > "$$config"; \
 	if [ "$$(docker info --format '{{.CgroupVersion}}' 2>/dev/null)" = 1 ]; then \
@@ -200,40 +208,16 @@ export CGROUP_V1_PATCH
 .PHONY: load
 load: ## Load the built images into kind (other local clusters use Docker's images as they are)
 	$(GUARD)
-	$(NEED_KUBECTL)
-	$(NEED_DOCKER)
-	@if [ -z "$(KIND_CONTEXT)" ]; then \
-		echo "current context '$$($(KUBECTL) config current-context 2>/dev/null)' is not kind: nothing to load"; \
-	else \
-		built=$$(for version in 1 2 3; do \
-			if docker image inspect $(IMAGE):$$version >/dev/null 2>&1; then echo $(IMAGE):$$version; fi; done); \
-		if [ -n "$$built" ]; then $(KIND_IMAGES) $$built; fi; \
-	fi
-
-# Puts images on the kind cluster's nodes (docker save + kind load image-archive, so whatever
-# Docker's image store is), skipping those every node already holds: tools/kind_images.py.
-KIND_IMAGES = KIND='$(KIND)' $(PYTHON) -m tools.kind_images --cluster $(KIND_CONTEXT:kind-%=%)
+	@KIND='$(KIND)' $(PYTHON) -m tools.kind_images --built-only $(IMAGE):1 $(IMAGE):2 $(IMAGE):3
 
 ##@ Workshop
 
 # $(call deploy,FILES): the Service, then FILES (a Deployment named myapp, and its PDB if any)
-# with image $(IMAGE):$(VERSION), then wait for the rollout. Every check fails with one line
-# before anything is changed. Without a PodDisruptionBudget in FILES, safe's is deleted.
+# with image $(IMAGE):$(VERSION), then wait for the rollout: tools/deploy.py.
 define deploy
 	$(GUARD)
-	$(if $(filter 1 2 3,$(VERSION)),,$(error VERSION must be 1 or 2 (3 is the drills' broken release), not '$(VERSION)'))
-	$(NEED_KUBECTL)
-	$(NEED_DOCKER)
-	@$(CHECK_CLUSTER)
-	@$(PYTHON) -m tools.manifest_file $(1)
-	@docker image inspect $(IMAGE):$(VERSION) >/dev/null 2>&1 || { echo "error: image $(IMAGE):$(VERSION) not found: build it with 'make build-v$(VERSION)'" >&2; exit 1; }
-	$(if $(filter file,$(origin VERSION)),@echo "VERSION not given: deploying $(IMAGE):$(VERSION) ($(or $(RUNNING_VERSION),nothing) runs now)")
-	$(if $(KIND_CONTEXT),@$(KIND_IMAGES) $(IMAGE):$(VERSION))
-	$(KUBECTL) apply -f k8s/service.yaml
-	for file in $(1); do echo ---; sed -E 's|^( +image: ).*|\1$(IMAGE):$(VERSION)|' $$file; done | $(KUBECTL) apply -f -
-	@grep -qs '^kind: PodDisruptionBudget' $(1) || $(KUBECTL) delete poddisruptionbudget myapp --ignore-not-found
-	@{ reason=$$($(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT) 2>&1 >&3); } 3>&1 || { \
-		echo "error: rollout of $(IMAGE):$(VERSION) did not complete ($${reason#error: }): new pods are not ready; see 'make status', undo with 'make rollback'" >&2; exit 1; }
+	@KIND='$(KIND)' $(PYTHON) -m tools.deploy --image '$(IMAGE)' $(if $(VERSION),--version '$(VERSION)') \
+		--timeout '$(ROLLOUT_TIMEOUT)' $(1)
 endef
 
 CLUSTER_ANSWERS = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1
@@ -250,8 +234,7 @@ deploy-safe: ## Deploy the safe Deployment (readiness, maxUnavailable 0, preStop
 
 .PHONY: deploy
 deploy: ## Deploy your own manifest FILE (e.g. a lab's) with VERSION=1|2: it replaces the Deployment myapp (and its PDB)
-	$(if $(FILE),,$(error FILE is missing: e.g. make deploy FILE=labs/02-fix-naive/deployment.yaml VERSION=1))
-	$(call deploy,$(FILE))
+	$(call deploy,$(or $(FILE),$(error FILE is missing: e.g. make deploy FILE=labs/02-fix-naive/deployment.yaml VERSION=1)))
 
 .PHONY: watch
 watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summary)
@@ -292,8 +275,8 @@ demo: ## The whole story in one command: naive vs safe rollouts under traffic, s
 
 .PHONY: check
 check: ## Roll your work for lab LAB=n from v1 to v2 under traffic: pass or fail, with the numbers (FILE=... checks another file)
-	$(if $(LAB),,$(error LAB is missing: e.g. make check LAB=2 (labs/README.md lists the labs)))
 	$(GUARD)
+	$(if $(LAB),,$(error LAB is missing: e.g. make check LAB=2 (labs/README.md lists the labs)))
 	$(NEED_DOCKER)
 	$(NEED_KUBECTL)
 	@$(CHECK_CLUSTER)

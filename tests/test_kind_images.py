@@ -290,13 +290,13 @@ def test_a_missing_docker_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))
     code, _, err = main(capsys, "--cluster", "ws", "myapp:2")
     assert code == 1
-    assert err == "error: docker not found: install it, or see docs/troubleshooting.md\n"
+    assert err.startswith("error: docker not found: ")
+    assert err.endswith(" (docs/troubleshooting.md#docker)\n")
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["myapp:2"], "the following arguments are required: --cluster"),
         (["--cluster", "ws"], "the following arguments are required: IMAGE"),
         (["--cluster", " ", "myapp:2"], "--cluster must name a kind cluster"),
     ],
@@ -326,3 +326,25 @@ def test_make_load_puts_the_built_images_on_the_nodes_through_this_module(classi
     assert [call.split()[:3] for call in classic.calls("kind load")] == [
         ["kind", "load", "image-archive"]
     ]
+
+
+def test_without_cluster_it_loads_into_kubectls_kind_cluster_only_what_docker_built(classic):
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.kind_images", "--built-only", "myapp:2", "myapp:7"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("myapp:2: loaded into ws-control-plane, ws-worker of")
+    assert "myapp:7" not in result.stdout
+
+
+def test_on_a_cluster_that_is_not_kind_there_is_nothing_to_load(classic, capsys):
+    state = classic.read()
+    state["context"] = "docker-desktop"
+    classic.write(state)
+    code, out, _ = main(capsys, "myapp:2")
+    assert (code, out) == (0, "current context 'docker-desktop' is not kind: nothing to load\n")
+    assert classic.calls("kind") == []

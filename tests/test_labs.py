@@ -9,7 +9,6 @@ import pytest
 
 from tests.helpers import ROOT
 from tools import labs
-from tools.manifest_file import ManifestError, check
 from tools.results import Expectation, Result
 from tools.summary import Outcome, summarize
 
@@ -78,31 +77,3 @@ def test_the_verdict_gives_the_numbers(failed: int, requests: int, verdict: str)
 
 def test_a_rollout_that_never_recovered_does_not_pass() -> None:
     assert not labs.passed(dataclasses.replace(result(0, 12_000), recovered=False))
-
-
-def deployment(name: str = "myapp", app: str = "myapp") -> dict:
-    return {
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {"template": {"metadata": {"labels": {"app": app}}}},
-    }
-
-
-@pytest.mark.parametrize(
-    ("objects", "message"),
-    [
-        ([deployment(), {"kind": "Service"}], "not Service"),
-        ([deployment("other")], "exactly one Deployment, named myapp"),
-        ([deployment(), deployment()], "exactly one Deployment"),
-        ([deployment(app="web")], "label app: myapp"),
-        ([{"kind": "PodDisruptionBudget"}], "exactly one Deployment"),
-    ],
-)
-def test_a_manifest_file_that_would_not_be_the_workshops_app_is_one_line(objects, message) -> None:
-    with pytest.raises(ManifestError, match=message) as raised:
-        check(objects, "x.yaml")
-    assert "\n" not in str(raised.value)
-
-
-def test_a_deployment_and_its_budget_will_do() -> None:
-    check([deployment(), {"kind": "PodDisruptionBudget"}], "x.yaml")

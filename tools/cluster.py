@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
+import shlex
+import shutil
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import context_guard
+from tools import context_guard, remedies
 from tools.context_guard import KUBECTL
 from tools.http_request import HEADERS, send_request
 from tools.traffic_options import TrafficOptions
@@ -24,8 +28,13 @@ SETTLE_TIMEOUT = 240.0
 KUBECTL_TIMEOUT = 120.0
 # A drain waits for each evicted pod to be replaced (a 20 s warm-up) and to finish draining.
 DRAIN_TIMEOUT = 300.0
-# make's own "make: *** [Makefile:12: x] Error 1" (make[1]: *** ... when make runs make).
-MAKE_TRAILER = re.compile(r"make(\[\d+\])?: \*\*\* ")
+# make's own "make: *** [Makefile:12: x] Error 1" (make[1]: *** ... when make runs make;
+# gmake: *** ... where GNU make is called gmake).
+MAKE_TRAILER = re.compile(r"\S*make(\[\d+\])?: \*\*\* ")
+# The make that started the kit (the Makefile exports it), so a tool's own deploys run in the
+# same one: on a Mac that is Homebrew's gmake, while `make` is Apple's 3.81, which the Makefile
+# refuses. Run by hand, the tools prefer gmake, which is always GNU make, where there is one.
+MAKE = shlex.split(os.environ.get("MAKE") or ("gmake" if shutil.which("gmake") else "make"))
 
 
 class ClusterError(Exception):
@@ -41,24 +50,47 @@ def refuse_unless_workshop_cluster() -> None:
 
 
 def run(
-    command: list[str], timeout: float = 600, stdin: str | None = None
+    command: list[str],
+    timeout: float = 600,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """The command's result, from the repo's root; `env` adds to this process's environment."""
     try:
         return subprocess.run(
             command,
             cwd=ROOT,
             input=stdin,
+            env={**os.environ, **env} if env else None,
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
         )
     except FileNotFoundError:
-        raise ClusterError(
-            f"{command[0]} not found: install it, or see docs/troubleshooting.md"
-        ) from None
+        raise ClusterError(f"{command[0]} not found: {install_hint(command[0])}") from None
     except subprocess.TimeoutExpired:
         raise ClusterError(f"{' '.join(command)} did not finish in {timeout:.0f} s") from None
+
+
+def install_hint(program: str) -> str:
+    """How to install the program, for the kit's own tools, on this system."""
+    topic = {KUBECTL[0]: "kubectl", MAKE[0]: "make"}.get(program, Path(program).name)
+    return remedies.hint(topic) if topic in remedies.HINTS else "install it"
+
+
+def require_reachable() -> None:
+    """One line when kubectl reaches no cluster, before anything is tried on it."""
+    if run([*KUBECTL, "get", "--raw", "/readyz", "--request-timeout=5s"], 30).returncode == 0:
+        return
+    try:
+        context = context_guard.current_context() or "none"
+    except context_guard.UnknownContext:
+        context = "none"
+    raise ClusterError(
+        f"no Kubernetes cluster reachable (kubectl context '{context}'):"
+        " create one with 'make cluster'"
+    )
 
 
 def last_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -76,12 +108,28 @@ def run_checked(command: list[str], timeout: float = 600, stdin: str | None = No
 
 
 def make(target: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """`make target NAME=value...` with the kit's make, and this Python as the Makefile's
+    PYTHON unless the user named one."""
     assignments = [f"{name}={value}" for name, value in variables.items()]
-    return run(["make", "--no-print-directory", target, *assignments])
+    python = {} if "PYTHON" in os.environ else {"PYTHON": sys.executable}
+    return run([*MAKE, "--no-print-directory", target, *assignments], env=python)
 
 
 def kubectl(*args: str, stdin: str | None = None) -> str:
-    return run_checked([KUBECTL, *args], timeout=KUBECTL_TIMEOUT, stdin=stdin)
+    return run_checked([*KUBECTL, *args], timeout=KUBECTL_TIMEOUT, stdin=stdin)
+
+
+def kubectl_json(*args: str) -> dict:
+    """kubectl's -o json answer, or one line when it answered with something else."""
+    answer = kubectl(*args)
+    try:
+        parsed = json.loads(answer)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        said = answer.splitlines()[0] if answer else "nothing"
+        raise ClusterError(f"kubectl {' '.join(args)} answered with {said!r}, not JSON")
+    return parsed
 
 
 def apply(manifest: str) -> None:
@@ -98,11 +146,11 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 def pods() -> list[dict]:
-    return json.loads(kubectl("get", "pods", "-l", SELECTOR, "-o", "json"))["items"]
+    return kubectl_json("get", "pods", "-l", SELECTOR, "-o", "json")["items"]
 
 
 def deployment() -> dict:
-    return json.loads(kubectl("get", "deployment", "myapp", "-o", "json"))
+    return kubectl_json("get", "deployment", "myapp", "-o", "json")
 
 
 def is_ready(pod: dict) -> bool:
@@ -143,7 +191,7 @@ def takes_pods(node: dict) -> bool:
 
 
 def nodes_taking_pods() -> list[str]:
-    items = json.loads(kubectl("get", "nodes", "-o", "json"))["items"]
+    items = kubectl_json("get", "nodes", "-o", "json")["items"]
     return sorted(node["metadata"]["name"] for node in items if takes_pods(node))
 
 
@@ -171,7 +219,7 @@ def restarts() -> int:
 
 
 def restarted(name: str, restarts_before: int) -> bool:
-    pod = json.loads(kubectl("get", "pod", name, "-o", "json"))
+    pod = kubectl_json("get", "pod", name, "-o", "json")
     statuses = pod["status"].get("containerStatuses", [])
     return any(s["restartCount"] > restarts_before for s in statuses)
 

@@ -18,8 +18,10 @@ digest (a plain save from the containerd store), or as its CRI image ID (the cla
 config digest, as `kind load docker-image` leaves it). Anything else is loaded: a new build
 changes Docker's ID, and another load under the same name changes the node's digest.
 
-Usage: python3 -m tools.kind_images --cluster NAME IMAGE [IMAGE ...]
-  (KIND names the kind command, as in the Makefile; DOCKER_HOST selects the Docker engine)
+Usage: python3 -m tools.kind_images [--cluster NAME] [--built-only] IMAGE [IMAGE ...]
+  (no --cluster: the kind cluster of kubectl's context, or nothing to do on another cluster;
+  --built-only: skip the images Docker does not have; KIND names the kind command, as in the
+  Makefile; DOCKER_HOST selects the Docker engine)
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.cluster import ClusterError, run_checked
+from tools import context_guard
+from tools.cluster import ClusterError, run, run_checked
 from tools.one_line_parser import OneLineArgumentParser
 
 KIND = os.environ.get("KIND", "kind")
@@ -204,15 +207,28 @@ def load(names: list[str], cluster: str) -> list[str]:
     return report
 
 
+def kind_cluster() -> str | None:
+    """The kind cluster kubectl's context names (kind-NAME), or None for another cluster."""
+    context = context_guard.current_context()
+    return context.removeprefix("kind-") if context.startswith("kind-") else None
+
+
+def built(names: list[str]) -> list[str]:
+    return [name for name in names if run(["docker", "image", "inspect", name]).returncode == 0]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(
         prog="kind_images",
         description="Put Docker's images on every node of a kind cluster that lacks them.",
     )
-    parser.add_argument("--cluster", required=True, help="the kind cluster's name")
+    parser.add_argument("--cluster", help="the kind cluster's name (default: kubectl's)")
+    parser.add_argument(
+        "--built-only", action="store_true", help="skip the images Docker does not have"
+    )
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="e.g. myapp:2")
     args = parser.parse_args(argv)
-    if not args.cluster.strip():
+    if args.cluster is not None and not args.cluster.strip():
         parser.error("--cluster must name a kind cluster")
     return args
 
@@ -220,9 +236,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        for line in load(args.images, args.cluster):
+        cluster = args.cluster or kind_cluster()
+        if cluster is None:
+            context = context_guard.current_context() or "none"
+            print(f"current context '{context}' is not kind: nothing to load")
+            return 0
+        images = built(args.images) if args.built_only else args.images
+        for line in load(images, cluster) if images else []:
             print(line)
-    except ClusterError as error:
+    except (ClusterError, context_guard.UnknownContext) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -1,14 +1,12 @@
-"""The deploy targets' check of what they apply, before anything reaches the cluster: the files
-together must hold the Deployment the Service and every tool look for (named myapp, its pods
-labelled app=myapp), and may add its PodDisruptionBudget; one clear line otherwise.
-
-Usage: python3 -m tools.manifest_file FILE...   (exit 0 and nothing printed when they will do)
+"""What `make deploy` applies, read as the YAML documents it is: the files' objects through
+kubectl's own parser (one document or several, comments, any quoting and key order), checked to
+be the Deployment the Service and every tool look for (named myapp, its pods labelled app=myapp)
+and maybe its PodDisruptionBudget, with the app's image set in the objects, not in the text.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tools import cluster
@@ -18,21 +16,44 @@ ALLOWED_KINDS = {"Deployment", "PodDisruptionBudget"}
 
 
 class ManifestError(Exception):
-    """What is wrong with the file, in one line."""
+    """What is wrong with the files, in one line."""
+
+
+def json_objects(text: str) -> list[dict]:
+    """kubectl's -o json of several objects: one JSON value after another, not a List."""
+    decoder, objects, position = json.JSONDecoder(), [], 0
+    while position < len(text):
+        if text[position].isspace():
+            position += 1
+            continue
+        value, position = decoder.raw_decode(text, position)
+        objects.extend(value["items"] if value.get("kind") == "List" else [value])
+    return objects
 
 
 def documents(path: Path) -> list[dict]:
-    """The file's objects, as kubectl reads them (no YAML parser in the standard library)."""
+    """The file's objects, as kubectl reads them. `patch --local` with an empty patch parses the
+    file without a cluster (no YAML parser in the standard library, which is all tools/ uses)."""
     if not path.is_file():
         raise ManifestError(f"{path}: no such file")
     result = cluster.run(
-        [cluster.KUBECTL, "create", "--dry-run=client", "--output=json", "-f", str(path)],
+        [*cluster.KUBECTL, "patch", "--local", f"--filename={path}", "--type=merge",
+         "--patch={}", "--output=json"],
         timeout=cluster.KUBECTL_TIMEOUT,
-    )
+    )  # fmt: skip
     if result.returncode != 0:
         raise ManifestError(f"{path}: kubectl cannot read it ({cluster.last_line(result)})")
-    data = json.loads(result.stdout)
-    return data["items"] if data.get("kind") == "List" else [data]
+    try:
+        return json_objects(result.stdout)
+    except (ValueError, AttributeError):
+        raise ManifestError(f"{path}: kubectl read it as something else than objects") from None
+
+
+def read(paths: list[Path]) -> list[dict]:
+    """Every object of the files, checked together (a Deployment in one, its PDB in another)."""
+    objects = [o for path in paths for o in documents(path)]
+    check(objects, " + ".join(str(path) for path in paths))
+    return objects
 
 
 def check(objects: list[dict], path: str) -> None:
@@ -50,21 +71,26 @@ def check(objects: list[dict], path: str) -> None:
         raise ManifestError(
             f"{path}: the Deployment's pods need the label app: {NAME} (the Service selects them)"
         )
+    app_container(deployments[0], path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args:
-        print("usage: python3 -m tools.manifest_file FILE...", file=sys.stderr)
-        return 2
-    paths = [Path(arg) for arg in args]
-    try:
-        check([o for path in paths for o in documents(path)], " + ".join(args))
-    except (ManifestError, cluster.ClusterError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+def app_container(deployment: dict, path: str) -> dict:
+    """The app's container: the one named myapp, or the only one."""
+    containers = deployment["spec"]["template"].get("spec", {}).get("containers", [])
+    named = [c for c in containers if c.get("name") == NAME]
+    if len(named) == 1:
+        return named[0]
+    if len(containers) == 1:
+        return containers[0]
+    raise ManifestError(f"{path}: the Deployment needs one container, or one named {NAME}")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def has_budget(objects: list[dict]) -> bool:
+    return any(o["kind"] == "PodDisruptionBudget" for o in objects)
+
+
+def with_image(objects: list[dict], image: str) -> str:
+    """The objects as one List for `kubectl apply -f -`, the app's container running `image`."""
+    for deployment in (o for o in objects if o["kind"] == "Deployment"):
+        app_container(deployment, NAME)["image"] = image
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})

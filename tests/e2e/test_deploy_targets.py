@@ -1,7 +1,10 @@
-"""The deploy targets on a real cluster: switching variants and their one-line errors."""
+"""The deploy targets on a real cluster: switching variants, every file the labs hand to
+`make deploy`, YAML laid out as attendees write it, and the one-line errors."""
 
 import pytest
 
+from tests.helpers import ROOT
+from tests.test_manifest_file import SHAPES
 from tools import cluster as commands
 from tools.variants import VARIANTS, render
 
@@ -49,3 +52,36 @@ def test_missing_image_is_one_line(cluster):
     result = commands.make("deploy-safe", VERSION="1", IMAGE="myapp-missing")
     assert result.returncode != 0
     assert "error: image myapp-missing:1 not found: build it with 'make build-v1'" in result.stderr
+
+
+def running_image() -> str:
+    return commands.deployment()["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+# Every file the labs hand to `make deploy FILE=...` (their READMEs, and make check's files).
+LAB_FILES = sorted(
+    str(path.relative_to(ROOT))
+    for path in [*ROOT.glob("labs/*/deployment.yaml"), *ROOT.glob("labs/*/solution/*.yaml")]
+)
+
+
+@pytest.mark.parametrize("path", LAB_FILES)
+def test_every_file_the_labs_deploy_rolls_out_with_its_budget_or_none(cluster, path):
+    result = commands.make("deploy", FILE=path, VERSION="1")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "Traceback" not in result.stderr
+    assert running_image() == "myapp:1"
+    assert has_pdb() == ("kind: PodDisruptionBudget" in (ROOT / path).read_text())
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_yaml_as_attendees_write_it_deploys_the_asked_version_and_keeps_its_budget(
+    cluster, tmp_path, shape
+):
+    path = tmp_path / f"{shape}.yaml"
+    path.write_text(SHAPES[shape])
+    # Neither shape has probes: the rollout to v2 completes while v2 still warms up.
+    result = commands.make("deploy", FILE=str(path), VERSION="2")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert running_image() == "myapp:2"
+    assert has_pdb() == ("PodDisruptionBudget" in SHAPES[shape])

@@ -1,0 +1,128 @@
+"""make deploy-naive, deploy-safe and deploy FILE=...: the Service, then the files' Deployment
+(and its PodDisruptionBudget) running IMAGE:VERSION, then the rollout waited for. Every check
+fails with one line before anything is changed. Without a PodDisruptionBudget in the files,
+safe's is deleted, so switching to naive leaves none behind.
+
+The Makefile's guard (tools/context_guard.py) has let the cluster through before this runs.
+
+Usage: python3 -m tools.deploy --image myapp [--version 1|2|3] [--timeout 180s] FILE...
+  (no --version: the other version than the one running, 1 if nothing runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from tools import cluster, context_guard, kind_images, manifest_file
+from tools.one_line_parser import OneLineArgumentParser
+
+SERVICE = "k8s/service.yaml"
+VERSIONS = ("1", "2", "3")
+VERSION_WANTED = "VERSION must be 1 or 2 (3 is the drills' broken release)"
+TIMEOUT_WANTED = "ROLLOUT_TIMEOUT must be a duration such as 180s"
+# kubectl's duration, as `rollout status --timeout` takes it
+DURATION = re.compile(r"\d+(s|m|h)")
+
+
+def running_version() -> str | None:
+    """The tag of the image the Deployment runs now, or None when there is none."""
+    result = cluster.run(
+        [*cluster.KUBECTL, "get", "deployment", "myapp", "--ignore-not-found",
+         "--output=jsonpath={.spec.template.spec.containers[0].image}"],
+        timeout=cluster.KUBECTL_TIMEOUT,
+    )  # fmt: skip
+    image = result.stdout.strip() if result.returncode == 0 else ""
+    return image.rpartition(":")[2] if ":" in image else None
+
+
+def require_image(image: str, version: str) -> None:
+    if cluster.run(["docker", "image", "inspect", image]).returncode != 0:
+        raise cluster.ClusterError(
+            f"image {image} not found: build it with 'make build-v{version}'"
+        )
+
+
+def shown(command: list[str], note: str = "") -> str:
+    return shlex.join(command) + (f"   # {note}" if note else "")
+
+
+def apply(objects: list[dict], image: str, files: list[Path]) -> None:
+    command = [*cluster.KUBECTL, "apply", "-f", SERVICE]
+    print(shown(command), flush=True)
+    print(cluster.run_checked(command, timeout=cluster.KUBECTL_TIMEOUT), flush=True)
+    command = [*cluster.KUBECTL, "apply", "-f", "-"]
+    print(shown(command, f"{' '.join(map(str, files))}, image {image}"), flush=True)
+    listing = manifest_file.with_image(objects, image)
+    print(cluster.run_checked(command, timeout=cluster.KUBECTL_TIMEOUT, stdin=listing), flush=True)
+    if not manifest_file.has_budget(objects):
+        cluster.kubectl("delete", "poddisruptionbudget", "myapp", "--ignore-not-found")
+
+
+def wait_for_rollout(image: str, timeout: str) -> None:
+    """`kubectl rollout status`, its progress shown as it comes, its error made one line."""
+    command = [*cluster.KUBECTL, "rollout", "status", "deployment/myapp", f"--timeout={timeout}"]
+    print(shown(command), flush=True)
+    result = subprocess.run(
+        command, cwd=cluster.ROOT, stderr=subprocess.PIPE, text=True, check=False
+    )
+    if result.returncode != 0:
+        said = result.stderr.strip().splitlines()
+        reason = said[-1].removeprefix("error: ") if said else f"exit {result.returncode}"
+        raise cluster.ClusterError(
+            f"rollout of {image} did not complete ({reason}): new pods are not ready;"
+            " see 'make status', undo with 'make rollback'"
+        )
+
+
+def deploy(name: str, version: str | None, files: list[Path], timeout: str) -> None:
+    cluster.require_reachable()
+    objects = manifest_file.read(files)
+    if version is None:
+        running = running_version()
+        version = "2" if running == "1" else "1"
+        print(f"VERSION not given: deploying {name}:{version} ({running or 'nothing'} runs now)")
+    image = f"{name}:{version}"
+    require_image(image, version)
+    context = context_guard.current_context()
+    if context.startswith("kind-"):
+        for line in kind_images.load([image], context.removeprefix("kind-")):
+            print(line, flush=True)
+    apply(objects, image, files)
+    wait_for_rollout(image, timeout)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = OneLineArgumentParser(prog="deploy", description=__doc__.splitlines()[0])
+    parser.add_argument("--image", required=True, help="the image's name, without its tag")
+    parser.add_argument("--version", help="1, 2 or 3 (default: the other one than runs now)")
+    parser.add_argument("--timeout", default="180s", help="for the rollout (default %(default)s)")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    args = parser.parse_args(argv)
+    if args.version is not None and args.version not in VERSIONS:
+        parser.exit(2, f"error: {VERSION_WANTED}, not '{args.version}'\n")
+    if not DURATION.fullmatch(args.timeout):
+        parser.exit(2, f"error: {TIMEOUT_WANTED}, not '{args.timeout}'\n")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        deploy(args.image, args.version, args.files, args.timeout)
+    except (
+        cluster.ClusterError,
+        manifest_file.ManifestError,
+        context_guard.UnknownContext,
+    ) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
