@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -24,22 +25,29 @@ DOCKER_INFO = {
     "DockerRootDir": "/var/lib/docker",
 }
 READY = {
-    "python3": 'case "$1" in --version) echo "Python 3.12.1";; *) exit 2;; esac',
+    "python3": 'case "$1" in --version) echo "Python 3.12.1";; -c) echo 24.3.1;; *) exit 2;; esac',
     "make": 'echo "GNU Make 4.4.1"; echo "Built for aarch64-apple-darwin24"',
     "kubectl": """case "$*" in
   "version --client") echo "Client Version: v1.37.2"; echo "Kustomize Version: v5.7.1";;
-  "config current-context") echo kind-zero-downtime;;
+  "config view --minify --output=jsonpath={.current-context}") echo kind-zero-downtime;;
   *) exit 1;; esac""",
     "kind": 'echo "kind v0.33.0 go1.24.6 darwin/arm64"',
 }
 
 
-def docker_script(info: dict | None = None, port: str = "", built: str = "1 2 3") -> str:
+# The node image make cluster uses, as the Makefile names it to doctor.
+NODE_IMAGE = "kindest/node:v1.37.0@sha256:a1ed"
+
+
+def docker_script(
+    info: dict | None = None, port: str = "", built: str = "1 2 3", node: bool = True
+) -> str:
     """A docker that answers --version, info (None: no engine), port, and image inspect for the
-    versions in `built`."""
+    versions in `built` (and the node image, unless `node` is false)."""
     info_line = f"echo '{json.dumps(info)}'" if info else "echo 'Cannot connect' >&2; exit 1"
     port_line = f"echo '{port}'" if port else "exit 1"
-    inspect = " | ".join(f"myapp:{version}" for version in built.split()) or "none"
+    images = [f"myapp:{version}" for version in built.split()] + [NODE_IMAGE] * node
+    inspect = " | ".join(f"'{image}'" for image in images) or "none"
     return f"""case "$1" in
   --version) echo "Docker version 28.2.2, build e6534b4";;
   info) {info_line};;
@@ -68,14 +76,14 @@ def machine(tmp_path, monkeypatch):
     laptop.tool("docker", docker_script(DOCKER_INFO))
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.delenv(context_guard.OVERRIDE, raising=False)
-    monkeypatch.setattr(context_guard, "KUBECTL", "kubectl")
+    monkeypatch.setattr(context_guard, "KUBECTL", ["kubectl"])
     monkeypatch.setattr(docker_checks, "free_bytes", lambda path: 50 * GIB)
     return laptop
 
 
 def run_doctor(capsys, *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
     """doctor's exit status, and its lines by check name: (status, message)."""
-    status = doctor.main(["--port", str(free_port()), *args])
+    status = doctor.main(["--port", str(free_port()), "--node-image", NODE_IMAGE, *args])
     *lines, summary = capsys.readouterr().out.splitlines()
     checks = {}
     for line in lines:
@@ -93,7 +101,9 @@ def test_a_ready_machine_passes_every_check(machine, capsys):
     assert {name: level for name, (level, _) in checks.items()} == dict.fromkeys(
         [
             "python",
+            "venv",
             "make",
+            "line-endings",
             "docker",
             "memory",
             "cpus",
@@ -104,6 +114,7 @@ def test_a_ready_machine_passes_every_check(machine, capsys):
             "kind",
             "context",
             "port",
+            "node-image",
             "images",
         ],
         "ok",
@@ -291,12 +302,90 @@ def test_a_non_local_context_named_with_context_is_fine(machine, capsys, monkeyp
 
 
 def test_no_context_yet_is_fine(machine, capsys):
-    machine.tool("kubectl", READY["kubectl"].replace("echo kind-zero-downtime", "exit 1"))
+    no_context = 'echo "error: current-context must exist in order to minify" >&2; exit 1'
+    machine.tool("kubectl", READY["kubectl"].replace("echo kind-zero-downtime", no_context))
     status, checks = run_doctor(capsys)
     assert (status, checks["context"]) == (
         0,
         ("ok", "none yet: make cluster creates kind-zero-downtime"),
     )
+
+
+def test_a_kubectl_that_cannot_tell_its_context_fails(machine, capsys):
+    broken = 'echo "error: cannot locate context prod" >&2; exit 1'
+    machine.tool("kubectl", READY["kubectl"].replace("echo kind-zero-downtime", broken))
+    status, checks = run_doctor(capsys)
+    assert (status, checks["context"]) == (
+        1,
+        (
+            "FAIL",
+            "kubectl cannot tell which context it uses: error: cannot locate context prod"
+            " (docs/troubleshooting.md#context)",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("system", "says"),
+    [
+        ("linux", "sudo apt install python3.12-venv (docs/troubleshooting.md#venv)"),
+        ("wsl", "sudo apt install python3.12-venv (docs/troubleshooting.md#venv)"),
+        (
+            "macos",
+            "brew reinstall python@3.12 (its venv brings pip) (docs/troubleshooting.md#venv)",
+        ),
+    ],
+)
+def test_a_python_without_ensurepip_fails_with_its_venv_package(
+    machine, capsys, monkeypatch, system, says
+):
+    # Debian's and Ubuntu's python3 without python3.X-venv: `import ensurepip` fails.
+    machine.tool(
+        "python3",
+        """case "$1" in --version) echo "Python 3.12.3";;
+  -c) echo "ModuleNotFoundError: No module named 'ensurepip'" >&2; exit 1;; esac""",
+    )
+    monkeypatch.setattr(remedies, "this_system", lambda: system)
+    status, checks = run_doctor(capsys)
+    assert (status, checks["venv"]) == (1, ("FAIL", f"python3 -m venv cannot install pip: {says}"))
+
+
+def test_a_node_image_not_pulled_yet_is_a_warning_naming_prefetch(machine, capsys):
+    machine.tool("docker", docker_script(DOCKER_INFO, node=False))
+    status, checks = run_doctor(capsys)
+    assert (status, checks["node-image"]) == (
+        0,
+        (
+            "WARN",
+            f"{NODE_IMAGE} is not on this machine: make prefetch pulls it, before the day"
+            " (docs/troubleshooting.md#node-image)",
+        ),
+    )
+
+
+def test_a_checkout_with_windows_line_endings_fails(tmp_path):
+    for name in doctor.LF_FILES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"all:\n\techo ok\n")
+    assert doctor.check_line_endings(tmp_path).status == "ok"
+    (tmp_path / "Makefile").write_bytes(b"all:\r\n\techo ok\r\n")
+    check = doctor.check_line_endings(tmp_path)
+    assert (check.status, check.name) == ("FAIL", "line-endings")
+    assert check.message.startswith("Makefile has Windows line endings (CRLF)")
+
+
+@pytest.mark.parametrize(
+    ("system", "root", "warned"),
+    [
+        ("wsl", "/mnt/c/Users/ada/zero-downtime", True),
+        ("wsl", "/home/ada/zero-downtime", False),
+        ("linux", "/mnt/data/zero-downtime", False),
+    ],
+)
+def test_a_checkout_on_windows_drive_under_wsl_is_a_warning(monkeypatch, system, root, warned):
+    monkeypatch.setattr(doctor, "this_system", lambda: system)
+    checks = doctor.check_wsl_files(Path(root))
+    assert [(c.status, c.name) for c in checks] == [("WARN", "wsl-files")] * warned
 
 
 def test_images_not_built_are_a_warning_with_the_make_command(machine, capsys):

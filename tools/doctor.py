@@ -19,16 +19,22 @@ import argparse
 import os
 import socket
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from tools import context_guard, defaults
-from tools.docker_checks import check_images, check_resources, docker_info
+from tools.docker_checks import check_images, check_node_image, check_resources, docker_info
 from tools.doctor_checks import Check, dotted, fail, ok, run, tool_version, warn
 from tools.one_line_parser import OneLineArgumentParser
-from tools.remedies import DOCS, hint
+from tools.remedies import DOCS, hint, this_system
 
+ROOT = Path(__file__).resolve().parent.parent
 # The kit's watcher and scenarios use 3.11's stdlib.
 PYTHON_NEEDED = (3, 11)
+# What `python -m venv` needs to put pip in the virtualenv: ensurepip and its bundled pip.
+ENSUREPIP = "import ensurepip; print(ensurepip.version())"
+# Files bash and make read, which a Windows checkout with CRLF endings breaks.
+LF_FILES = ("Makefile", ".ci/run", "hack/kind-offline/build.sh")
 # 3.81 (Apple's /usr/bin/make) ignores .SHELLFLAGS, so recipes would go on after a failure.
 MAKE_NEEDED = (3, 82)
 # What the kit is tested with (README, Prerequisites). An older kind creates Kubernetes older
@@ -52,6 +58,44 @@ def check_python(python: str) -> Check:
     return ok("python", f"{python} is {dotted(version)}")
 
 
+def check_venv(python: str) -> Check:
+    """`python -m venv` needs ensurepip, which Debian and Ubuntu (WSL's too) ship apart, in
+    python3.X-venv: without it `make test` and `make prefetch` stop at the virtualenv."""
+    result = run([python, "-c", ENSUREPIP])
+    if result is None or result.returncode != 0 or not result.stdout.strip():
+        version, _ = tool_version([python, "--version"], 2)
+        package = f"python{dotted(version)}" if version else "python3"
+        return fail("venv", f"{python} -m venv cannot install pip: {hint('venv', python=package)}")
+    return ok("venv", f"{python} -m venv works (pip {result.stdout.strip()})")
+
+
+def check_line_endings(root: Path) -> Check:
+    """bash and make read Windows' CRLF as part of each command: a checkout made by Windows' git
+    (core.autocrlf) or from a zip breaks every recipe."""
+    crlf = [name for name in LF_FILES if b"\r\n" in (root / name).read_bytes()]
+    if crlf:
+        return fail(
+            "line-endings",
+            f"{crlf[0]} has Windows line endings (CRLF): clone the kit again inside WSL or"
+            f" Linux, with git's core.autocrlf off ({DOCS}#line-endings)",
+        )
+    return ok("line-endings", "Unix line endings (LF)")
+
+
+def check_wsl_files(root: Path) -> list[Check]:
+    """Under WSL, a clone on Windows' drive (/mnt/c/...) builds slowly, through WSL's file
+    bridge; WSL's own files are Linux's."""
+    if this_system() != "wsl" or not str(root).startswith("/mnt/"):
+        return []
+    return [
+        warn(
+            "wsl-files",
+            f"the kit is on Windows' drive ({root}): clone it in WSL's own files (cd ~),"
+            f" where builds are fast ({DOCS}#wsl-files)",
+        )
+    ]
+
+
 def check_make(make: str) -> Check:
     version, said = tool_version([make, "--version"], 2)
     if version is None or "GNU Make" not in said:
@@ -66,8 +110,8 @@ def check_make(make: str) -> Check:
 
 
 def check_kubectl() -> Check:
-    kubectl = context_guard.KUBECTL
-    version, said = tool_version([kubectl, "version", "--client"], 2)
+    kubectl = " ".join(context_guard.KUBECTL)
+    version, said = tool_version([*context_guard.KUBECTL, "version", "--client"], 2)
     if version is None:
         return fail("kubectl", f"{kubectl}: {said}: {hint('kubectl')}")
     tested = f"tested: {dotted(KUBECTL_TESTED[0])} to {dotted(KUBECTL_TESTED[1])}"
@@ -96,7 +140,8 @@ def check_kind(kind: str) -> Check:
         return warn(
             "kind",
             f"{kind} is v{dotted(version)}, newer than the tested v{dotted(KIND_TESTED)}:"
-            f" if its Kubernetes is newer than 1.37, pin KIND_NODE_IMAGE ({DOCS}#kind)",
+            f" make cluster still uses v{dotted(KIND_TESTED)}'s node image (KIND_NODE_IMAGE);"
+            f" if kind refuses it, install v{dotted(KIND_TESTED)} ({DOCS}#kind)",
         )
     return ok("kind", f"{kind} is v{dotted(version)}")
 
@@ -135,7 +180,11 @@ def cluster_publishes(kind_cluster: str, port: int) -> bool:
 
 
 def check_context() -> Check:
-    context = context_guard.current_context()
+    try:
+        context = context_guard.current_context()
+    except context_guard.UnknownContext as error:
+        unknown = f"kubectl cannot tell which context it uses: {error}"
+        return fail("context", f"{unknown} ({DOCS}#context)")
     workshop = context_guard.WORKSHOP_CONTEXT
     if not context:
         return ok("context", f"none yet: make cluster creates {workshop}")
@@ -152,7 +201,8 @@ def check_context() -> Check:
 
 
 def all_checks(args: argparse.Namespace) -> list[Check]:
-    checks = [check_python(args.python), check_make(args.make)]
+    checks = [check_python(args.python), check_venv(args.python), check_make(args.make)]
+    checks += [check_line_endings(ROOT), *check_wsl_files(ROOT)]
     docker, info = docker_info()
     checks += docker
     if info is not None:
@@ -160,7 +210,7 @@ def all_checks(args: argparse.Namespace) -> list[Check]:
     checks += [check_kubectl(), check_kind(args.kind), check_context()]
     checks.append(check_port(args.port, args.kind_cluster, info is not None))
     if info is not None:
-        checks.append(check_images(args.image))
+        checks += [check_node_image(args.node_image), check_images(args.image)]
     return checks
 
 
@@ -181,6 +231,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the workshop's kind cluster (make's KIND_CLUSTER)",
     )
     parser.add_argument("--image", default="myapp", help="the image name (make's IMAGE)")
+    parser.add_argument(
+        "--node-image", default="", help="the node image make cluster uses (make's KIND_NODE_IMAGE)"
+    )
     parser.add_argument(
         "--port",
         type=port_type,

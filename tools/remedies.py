@@ -18,6 +18,11 @@ HINTS = {
         "linux": "Debian 12, Ubuntu 24.04: sudo apt install python3; Ubuntu 22.04: uv python"
         " install 3.12 or the deadsnakes PPA; then make doctor PYTHON=python3.12",
     },
+    "venv": {
+        "macos": "brew reinstall python@3.12 (its venv brings pip)",
+        "wsl": "sudo apt install {python}-venv",
+        "linux": "sudo apt install {python}-venv",
+    },
     "make": {
         "macos": "brew install make, then run gmake instead of make",
         "wsl": "sudo apt install make",
@@ -65,6 +70,7 @@ def this_system() -> str:
     return "linux"
 
 
-def hint(topic: str) -> str:
-    """What to do on this system, and the section of the troubleshooting page named topic."""
-    return f"{HINTS[topic][this_system()]} ({DOCS}#{topic})"
+def hint(topic: str, **details: str) -> str:
+    """What to do on this system, and the section of the troubleshooting page named topic;
+    `details` fill the hint's blanks (e.g. python="python3.12")."""
+    return f"{HINTS[topic][this_system()].format(**details)} ({DOCS}#{topic})"

@@ -10,15 +10,14 @@ Usage:
     python3 -m tools.watch http://127.0.0.1:8080/ --keepalive --concurrency 4 --rate 200
     python3 -m tools.watch http://127.0.0.1:8080/ --duration 60 --json --max-failures 0
 
-Options:
-    --concurrency N   connections kept ready, or with --rate max the loops (default 8)
+Options (`--help` gives each default, from tools/defaults.py):
+    --concurrency N   connections kept ready, or with --rate max the loops
     --keepalive       reuse connections instead of a new one per request
     --rate R          requests per second, scheduled by the clock, or max: the loops back to
-                      back, each waiting for its answer (default 200)
+                      back, each waiting for its answer
     --max-in-flight N a request due while N are in flight is not sent: failed, `not_sent`
-                      (default 500)
     --duration S      stop after S seconds (default: run until Ctrl-C)
-    --timeout S       per-request socket timeout in seconds (default 2)
+    --timeout S       seconds a request may take before it counts as failed
     --json            print the summary as JSON on stdout (live lines go to stderr)
     --max-failures N  exit 1 when more than N requests failed
     --no-check        skip the initial reachability check
