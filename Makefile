@@ -65,6 +65,10 @@ KUBERNETES_NEWEST ?= 1.37
 # The version the deploy targets roll to, 1 or 2 (3: the drills' broken release). Empty: the
 # other one than what runs now (1 if nothing does), so `make deploy-safe` rolls 1 -> 2 -> 1.
 VERSION ?=
+# The app's warm-up in seconds for the deploy targets, instead of its image's (20 for myapp:2):
+# e.g. STARTUP_DELAY=5 for a quicker rollout. The end-to-end tests set it where the warm-up's
+# length is not what they show.
+STARTUP_DELAY ?=
 
 # Name a cluster that is not a local workshop cluster to let the targets change it (CONTEXT=name).
 CONTEXT ?=
@@ -217,7 +221,7 @@ load: ## Load the built images into kind (other local clusters use Docker's imag
 define deploy
 	$(GUARD)
 	@KIND='$(KIND)' $(PYTHON) -m tools.deploy --image '$(IMAGE)' $(if $(VERSION),--version '$(VERSION)') \
-		--timeout '$(ROLLOUT_TIMEOUT)' $(1)
+		--timeout '$(ROLLOUT_TIMEOUT)' $(if $(STARTUP_DELAY),--startup-delay '$(STARTUP_DELAY)') $(1)
 endef
 
 CLUSTER_ANSWERS = $(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1
@@ -292,10 +296,7 @@ drill-broken: ## Roll out the broken myapp:3, then roll back
 .PHONY: rollback
 rollback: ## Undo the last rollout (kubectl rollout undo) and wait until it completes
 	$(GUARD)
-	$(NEED_KUBECTL)
-	@$(CHECK_CLUSTER)
-	$(KUBECTL) rollout undo deployment/myapp
-	$(KUBECTL) rollout status deployment/myapp --timeout=$(ROLLOUT_TIMEOUT)
+	@$(PYTHON) -m tools.deploy --undo --timeout '$(ROLLOUT_TIMEOUT)'
 
 .PHONY: drill-delete-pod
 drill-delete-pod: ## Delete one pod under load, as an eviction does

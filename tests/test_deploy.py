@@ -24,7 +24,10 @@ def fake_cluster(tmp_path, require):
     state = {"running": "", "rollout": "ok"}
 
     class Cluster:
-        def deploy(self, *args: str) -> subprocess.CompletedProcess[str]:
+        def deploy_undo(self) -> subprocess.CompletedProcess[str]:
+            return self.deploy("--undo", image=False)
+
+        def deploy(self, *args: str, image: bool = True) -> subprocess.CompletedProcess[str]:
             fake_tool(
                 tmp_path,
                 "kubectl",
@@ -43,7 +46,7 @@ esac""",
             for name in ("KUBECTL", "KUBECONFIG", "CONTEXT"):
                 env.pop(name, None)
             return subprocess.run(
-                [sys.executable, "-m", "tools.deploy", "--image", "myapp", *args],
+                [sys.executable, "-m", "tools.deploy", *["--image", "myapp"] * image, *args],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
@@ -117,3 +120,40 @@ def test_a_wrong_file_image_or_setting_is_one_line_and_nothing_is_applied(fake_c
     assert result.returncode != 0
     assert result.stderr.startswith(line) and result.stderr.count("\n") == 1, result.stderr
     assert not any(call.startswith("kubectl apply") for call in fake_cluster.calls())
+
+
+def test_a_startup_delay_given_replaces_the_images_warm_up_in_the_app_container(fake_cluster):
+    result = fake_cluster.deploy("--version", "2", "--startup-delay", "2", "k8s/safe.yaml")
+    assert result.returncode == 0, result.stderr
+    (app,) = fake_cluster.applied()[0]["spec"]["template"]["spec"]["containers"]
+    assert app["env"] == [{"name": "STARTUP_DELAY", "value": "2"}]
+    assert "STARTUP_DELAY=2" in result.stdout
+
+
+@pytest.mark.parametrize("delay", ["-1", "2.5", "3601", "two"])
+def test_a_startup_delay_the_app_would_refuse_is_one_line(fake_cluster, delay):
+    result = fake_cluster.deploy("--version", "2", "--startup-delay", delay, "k8s/safe.yaml")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: STARTUP_DELAY must be a whole number of seconds from 0 to 3600, not '{delay}'\n"
+    )
+
+
+def test_every_rollout_is_logged_for_ci_when_asked(fake_cluster, tmp_path, monkeypatch):
+    log = tmp_path / "rollouts.jsonl"
+    monkeypatch.setenv("ROLLOUT_LOG", str(log))
+    monkeypatch.setenv("STARTUP_DELAY", "2")
+    fake_cluster.state["running"] = "myapp:1"
+    assert fake_cluster.deploy("--version", "2", "k8s/safe.yaml", "k8s/pdb.yaml").returncode == 0
+    (line,) = [json.loads(text) for text in log.read_text().splitlines()]
+    assert line["test"].startswith("tests/test_deploy.py::test_every_rollout_is_logged")
+    assert (line["what"], line["from"], line["to"]) == ("k8s/safe.yaml k8s/pdb.yaml", "1", "2")
+    assert line["startup_delay"] == "2" and line["seconds"] >= 0
+
+
+def test_undo_rolls_back_and_waits(fake_cluster):
+    result = fake_cluster.deploy_undo()
+    assert result.returncode == 0, result.stderr
+    calls = fake_cluster.calls()
+    assert "kubectl rollout undo deployment/myapp" in calls
+    assert calls[-2] == "kubectl rollout status deployment/myapp --timeout=180s"

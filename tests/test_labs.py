@@ -4,13 +4,18 @@ they say, and a verdict gives the numbers."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 
 import pytest
 
 from tests.helpers import ROOT
 from tools import labs
+from tools.lesson import by_name
+from tools.manifest_file import documents
 from tools.results import Expectation, Result
 from tools.summary import Outcome, summarize
+from tools.variants import render
 
 LABS = sorted(p for p in (ROOT / "labs").iterdir() if p.is_dir())
 
@@ -77,3 +82,11 @@ def test_the_verdict_gives_the_numbers(failed: int, requests: int, verdict: str)
 
 def test_a_rollout_that_never_recovered_does_not_pass() -> None:
     assert not labs.passed(dataclasses.replace(result(0, 12_000), recovered=False))
+
+
+def test_lab_4s_start_is_the_lessons_no_prestop_row(require) -> None:
+    """So the one rollout of lab 4's start in CI shows both (tests/e2e/test_lesson_outcomes.py)."""
+    require(shutil.which("kubectl") is not None, "kubectl is not installed")
+    (start,) = documents(labs.LABS[4].work)
+    variant = json.loads(render(by_name("no-prestop"), "myapp:1"))
+    assert start["spec"] == variant["spec"]

@@ -1,9 +1,11 @@
 """tools/measuring.py without a cluster: the notes of a run and what counts as healthy."""
 
+import dataclasses
+
 from tests.helpers import AppBehaviour, wait_until
 from tools.measuring import Notes, Setup, failed_before, healthy_recently, measure
-from tools.results import Expectation, verdicts
-from tools.summary import Outcome
+from tools.results import Expectation, Result, report, verdicts
+from tools.summary import Outcome, summarize
 from tools.traffic import Watcher
 from tools.traffic_options import TrafficOptions
 
@@ -88,3 +90,40 @@ def test_a_recovery_that_came_is_in_the_result(fake_app: AppBehaviour):
         settles=False,
     )
     assert result.recovered and result.met_expectation
+
+
+def test_traffic_watched_beside_the_main_watcher_has_its_own_summary(fake_app):
+    """One action watched with new connections and with kept-alive ones at once: each watcher
+    sends its own traffic all through it, and the results file keeps both."""
+    kept_alive = TrafficOptions(fake_app.url, rate=50.0, keepalive=True)
+    setup = Setup(
+        TrafficOptions(fake_app.url, rate=50.0), also=(kept_alive,), min_requests=200, quiet=True
+    )
+    result = measure(
+        "both ways",
+        "safe",
+        lambda notes: None,
+        setup,
+        expectation=Expectation.NO_FAILURES,
+        end_version="1",
+        settles=False,
+    )
+    (side,) = result.also
+    assert (result.summary.mode, side.mode) == ("fresh", "keepalive")
+    # Each ran until it alone had sent min_requests, healthy.
+    assert side.requests >= 200 and result.summary.requests >= 200
+    assert Result.from_dict(result.as_dict()).also == [side]
+
+
+def test_a_failure_only_the_watcher_beside_saw_still_fails_a_zero():
+    clean = summarize([Outcome(0.0, 0.01, "1", None)] * 10, **MODE)
+    failed = summarize([Outcome(0.0, 0.01, "1", None), Outcome(1.0, 1.0, None, "reset")], **MODE)
+    result = Result("r", "safe", clean, (0.0, 1.0), 1.0, Expectation.NO_FAILURES)
+    assert result.met_expectation
+    assert not dataclasses.replace(result, also=[failed]).met_expectation
+    assert "r, also watched open loop at 50 req/s, kept-alive connections: 1 of 2 failed" in (
+        report([dataclasses.replace(result, also=[failed])])
+    )
+
+
+MODE = {"url": "u", "keepalive": True, "concurrency": 8, "rate": 50.0, "duration": 2.0}

@@ -19,7 +19,7 @@ SAYS = {"fail": 1, "warn": 1, "error": 0, "exit": 1}
 # A message needs this many letters of its own text to be told apart (not just "{error}").
 OWN_TEXT = 8
 # A doc quote must give this much of the message's own text.
-QUOTED = 10
+QUOTED = 20
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,20 @@ class Message:
         return "".join("…" if piece is None else piece for piece in self.pieces)
 
 
-def pieces_of(node: ast.expr) -> tuple[str | None, ...] | None:
-    """A string expression as text and holes, or None when it is not a string."""
+def pieces_of(node: ast.expr, constants: dict[str, str]) -> tuple[str | None, ...] | None:
+    """A string expression as text and holes, or None when it is not a string; a module's
+    string constant named in it is read as its text."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return (node.value,)
     if isinstance(node, ast.JoinedStr):
         return tuple(
-            value.value if isinstance(value, ast.Constant) else None for value in node.values
+            value.value
+            if isinstance(value, ast.Constant)
+            else constants.get(getattr(value.value, "id", ""))
+            for value in node.values
         )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = pieces_of(node.left), pieces_of(node.right)
+        left, right = pieces_of(node.left, constants), pieces_of(node.right, constants)
         return None if left is None or right is None else left + right
     return None
 
@@ -79,9 +83,18 @@ def said_in(call: ast.Call) -> ast.expr | None:
 def python_messages() -> Iterator[Message]:
     for path in sorted((ROOT / "tools").rglob("*.py")):
         tree = ast.parse(path.read_text())
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and (argument := said_in(node)) is not None:
-                pieces = pieces_of(argument)
+                pieces = pieces_of(argument, constants)
                 if pieces is not None:
                     yield Message(f"{path.relative_to(ROOT)}:{node.lineno}", pieces)
 
@@ -122,19 +135,23 @@ def quotes() -> list[str]:
     return [" ".join(quote.split()) for quote in [*spans, *"\n".join(blocks).splitlines()]]
 
 
-def matches_from(pieces: tuple[str | None, ...], quote: str, at: int, quoted: int) -> bool:
+def matches_from(
+    pieces: tuple[str | None, ...], quote: str, at: int, quoted: int, enough: int
+) -> bool:
     """Whether the quote, from `at`, reads as the message's pieces, or as their beginning;
     a hole takes any text (the quote's example value)."""
     if not pieces or at == len(quote):
-        return quoted >= QUOTED or not pieces
+        return quoted >= enough or not pieces
     first, rest = pieces[0], pieces[1:]
     if first is None:
-        return any(matches_from(rest, quote, end, quoted) for end in range(at + 1, len(quote) + 1))
+        return any(
+            matches_from(rest, quote, end, quoted, enough) for end in range(at + 1, len(quote) + 1)
+        )
     text = quote[at:]
     if text.startswith(first):
-        return matches_from(rest, quote, at + len(first), quoted + len(first.strip()))
+        return matches_from(rest, quote, at + len(first), quoted + len(first.strip()), enough)
     # The quote stops inside this piece: enough of the message was quoted.
-    return first.startswith(text) and quoted + len(text.strip()) >= QUOTED
+    return first.startswith(text) and quoted + len(text.strip()) >= enough
 
 
 def quoted(message: Message, quotes: list[str]) -> bool:
@@ -143,8 +160,10 @@ def quoted(message: Message, quotes: list[str]) -> bool:
     pieces = tuple(piece for piece in message.pieces if piece != "")
     if pieces[0] is not None:
         pieces = tuple(p for p in (pieces[0].removeprefix("error: "), *pieces[1:]) if p != "")
+    # Enough of the message's own text: QUOTED characters, or half of a shorter one's.
+    enough = min(QUOTED, sum(len(piece.strip()) for piece in pieces if piece) // 2)
     return any(
-        matches_from(pieces, quote, start, 0)
+        matches_from(pieces, quote, start, 0, enough)
         for quote in quotes
         for start in range(len(quote))
         if pieces[0] is None or pieces[0][:1] == quote[start]
@@ -167,5 +186,6 @@ def test_a_quote_matches_a_message_only_with_its_own_text():
     message = Message("x", ("cannot reach ", None, ": ", None))
     assert quoted(message, ["watch: cannot reach http://127.0.0.1:30080: connection refused"])
     assert quoted(message, ["cannot reach http://x"])
-    assert not quoted(message, ["cannot"])
+    assert not quoted(message, ["can"])
+    assert not quoted(message, ["reach http://x: y"])
     assert not quoted(message, ["can reach http://x: y"])

@@ -37,6 +37,10 @@ MAKE_TRAILER = re.compile(r"\S*make(\[\d+\])?: \*\*\* ")
 MAKE = shlex.split(os.environ.get("MAKE") or ("gmake" if shutil.which("gmake") else "make"))
 
 
+# Where CI lists every rollout it does (docs/ci.md): a JSON line per rollout, when set.
+ROLLOUT_LOG = "ROLLOUT_LOG"
+
+
 class ClusterError(Exception):
     """A command the cluster needed failed, or the cluster could not be brought into a
     scenario's starting state; one line."""
@@ -263,8 +267,40 @@ def start_with(
 def start_from_manifest(manifest: str, version: str, traffic: TrafficOptions, what: str) -> None:
     """start_from() for a Deployment made on the fly (a lesson variant), under the same Service."""
     kubectl("apply", "-f", "k8s/service.yaml")
+    before, started = running_version(), time.monotonic()
     apply(manifest)
+    wait_for(rolled_out, SETTLE_TIMEOUT, f"the rollout of {what}")
+    log_rollout(what, before, version, time.monotonic() - started)
     wait_until_serving(version, traffic, what)
+
+
+def running_version() -> str | None:
+    """The tag of the image the Deployment runs now, or None when there is none."""
+    result = run(
+        [*KUBECTL, "get", "deployment", "myapp", "--ignore-not-found",
+         "--output=jsonpath={.spec.template.spec.containers[0].image}"],
+        timeout=KUBECTL_TIMEOUT,
+    )  # fmt: skip
+    image = result.stdout.strip() if result.returncode == 0 else ""
+    return image.rpartition(":")[2] if ":" in image else None
+
+
+def log_rollout(what: str, old: str | None, new: str | None, seconds: float) -> None:
+    """One line in ROLLOUT_LOG, if set: which test rolled what, from which version to which,
+    with which warm-up, and how long until every replica was updated and available."""
+    path = os.environ.get(ROLLOUT_LOG)
+    if not path:
+        return
+    line = {
+        "test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0],
+        "what": what,
+        "from": old,
+        "to": new,
+        "startup_delay": os.environ.get("STARTUP_DELAY") or None,
+        "seconds": round(seconds, 1),
+    }
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")
 
 
 def wait_until_serving(version: str, traffic: TrafficOptions, what: str) -> None:

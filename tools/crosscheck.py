@@ -25,7 +25,7 @@ from tools import cluster, defaults, provenance
 from tools.cli_options import number_type
 from tools.measuring import Setup, measure, run_make_action
 from tools.one_line_parser import OneLineArgumentParser
-from tools.results import Render, release_lesson, text_table
+from tools.results import Render, Result, release_lesson, text_table
 from tools.summary import Outcome, Summary, summarize
 from tools.traffic_options import TrafficError, TrafficOptions
 
@@ -161,8 +161,9 @@ class Vegeta:
         return vegeta_outcomes(encoded.splitlines())
 
 
-def crosscheck(variant: str, url: str, rate: float) -> Comparison:
-    """`variant` rolled from v1 to v2 under both tools, each at half the rate."""
+def crosscheck(variant: str, url: str, rate: float) -> tuple[Result, Comparison]:
+    """`variant` rolled from v1 to v2 under both tools, each at half the rate: the watcher's
+    measured run (its pods' events, its picture), and how the two compare."""
     half = TrafficOptions(url, rate=rate / 2)
     cluster.start_from(variant, "1", half)
     with tempfile.TemporaryDirectory() as directory:
@@ -181,7 +182,7 @@ def crosscheck(variant: str, url: str, rate: float) -> Comparison:
             outcomes = vegeta.stop()
     duration = max((o.end for o in outcomes), default=0.0)
     mode = dict(url=half.url, keepalive=False, concurrency=0, rate=half.rate, duration=duration)
-    return Comparison(result.summary, summarize(outcomes, **mode))
+    return result, Comparison(result.summary, summarize(outcomes, **mode))
 
 
 def table(comparison: Comparison, render: Render = text_table) -> str:
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cluster.refuse_unless_workshop_cluster()
         measured_on = provenance.measure_here() if args.json else None
-        comparison = crosscheck(args.variant, args.url, args.rate)
+        _, comparison = crosscheck(args.variant, args.url, args.rate)
     except (cluster.ClusterError, TrafficError) as error:
         print(f"crosscheck: {error}", file=sys.stderr)
         return 2

@@ -5,8 +5,11 @@ safe's is deleted, so switching to naive leaves none behind.
 
 The Makefile's guard (tools/context_guard.py) has let the cluster through before this runs.
 
-Usage: python3 -m tools.deploy --image myapp [--version 1|2|3] [--timeout 180s] FILE...
-  (no --version: the other version than the one running, 1 if nothing runs)
+Usage: python3 -m tools.deploy --image myapp [--version 1|2|3] [--timeout 180s]
+                                [--startup-delay S] FILE...
+       python3 -m tools.deploy --undo [--timeout 180s]      # make rollback
+  (no --version: the other version than the one running, 1 if nothing runs; --startup-delay:
+  the app's warm-up in seconds instead of its image's, e.g. a shorter one for tests)
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tools import cluster, context_guard, kind_images, manifest_file
@@ -25,19 +29,11 @@ SERVICE = "k8s/service.yaml"
 VERSIONS = ("1", "2", "3")
 VERSION_WANTED = "VERSION must be 1 or 2 (3 is the drills' broken release)"
 TIMEOUT_WANTED = "ROLLOUT_TIMEOUT must be a duration such as 180s"
+# The app's own limit (app/config.py): STARTUP_DELAY in whole seconds, ASCII digits.
+STARTUP_DELAY_WANTED = "STARTUP_DELAY must be a whole number of seconds from 0 to 3600"
+MAX_STARTUP_DELAY_S = 3600
 # kubectl's duration, as `rollout status --timeout` takes it
 DURATION = re.compile(r"\d+(s|m|h)")
-
-
-def running_version() -> str | None:
-    """The tag of the image the Deployment runs now, or None when there is none."""
-    result = cluster.run(
-        [*cluster.KUBECTL, "get", "deployment", "myapp", "--ignore-not-found",
-         "--output=jsonpath={.spec.template.spec.containers[0].image}"],
-        timeout=cluster.KUBECTL_TIMEOUT,
-    )  # fmt: skip
-    image = result.stdout.strip() if result.returncode == 0 else ""
-    return image.rpartition(":")[2] if ":" in image else None
 
 
 def require_image(image: str, version: str) -> None:
@@ -51,13 +47,14 @@ def shown(command: list[str], note: str = "") -> str:
     return shlex.join(command) + (f"   # {note}" if note else "")
 
 
-def apply(objects: list[dict], image: str, files: list[Path]) -> None:
+def apply(objects: list[dict], image: str, files: list[Path], startup_delay: str | None) -> None:
     command = [*cluster.KUBECTL, "apply", "-f", SERVICE]
     print(shown(command), flush=True)
     print(cluster.run_checked(command, timeout=cluster.KUBECTL_TIMEOUT), flush=True)
     command = [*cluster.KUBECTL, "apply", "-f", "-"]
-    print(shown(command, f"{' '.join(map(str, files))}, image {image}"), flush=True)
-    listing = manifest_file.with_image(objects, image)
+    warm_up = f", STARTUP_DELAY={startup_delay}" if startup_delay is not None else ""
+    print(shown(command, f"{' '.join(map(str, files))}, image {image}{warm_up}"), flush=True)
+    listing = manifest_file.with_image(objects, image, startup_delay)
     print(cluster.run_checked(command, timeout=cluster.KUBECTL_TIMEOUT, stdin=listing), flush=True)
     if not manifest_file.has_budget(objects):
         cluster.kubectl("delete", "poddisruptionbudget", "myapp", "--ignore-not-found")
@@ -79,11 +76,13 @@ def wait_for_rollout(image: str, timeout: str) -> None:
         )
 
 
-def deploy(name: str, version: str | None, files: list[Path], timeout: str) -> None:
+def deploy(
+    name: str, version: str | None, files: list[Path], timeout: str, startup_delay: str | None
+) -> None:
     cluster.require_reachable()
     objects = manifest_file.read(files)
+    running = cluster.running_version()
     if version is None:
-        running = running_version()
         version = "2" if running == "1" else "1"
         print(f"VERSION not given: deploying {name}:{version} ({running or 'nothing'} runs now)")
     image = f"{name}:{version}"
@@ -92,28 +91,55 @@ def deploy(name: str, version: str | None, files: list[Path], timeout: str) -> N
     if context.startswith("kind-"):
         for line in kind_images.load([image], context.removeprefix("kind-")):
             print(line, flush=True)
-    apply(objects, image, files)
+    started = time.monotonic()
+    apply(objects, image, files, startup_delay)
     wait_for_rollout(image, timeout)
+    cluster.log_rollout(" ".join(map(str, files)), running, version, time.monotonic() - started)
+
+
+def undo(timeout: str) -> None:
+    """`make rollback`: the Deployment back to its previous revision, the rollout waited for."""
+    cluster.require_reachable()
+    running, started = cluster.running_version(), time.monotonic()
+    command = [*cluster.KUBECTL, "rollout", "undo", "deployment/myapp"]
+    print(shown(command), flush=True)
+    print(cluster.run_checked(command, timeout=cluster.KUBECTL_TIMEOUT), flush=True)
+    wait_for_rollout("the previous revision", timeout)
+    cluster.log_rollout("rollback", running, cluster.running_version(), time.monotonic() - started)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(prog="deploy", description=__doc__.splitlines()[0])
-    parser.add_argument("--image", required=True, help="the image's name, without its tag")
+    parser.add_argument("--undo", action="store_true", help="back to the previous revision")
+    parser.add_argument("--image", help="the image's name, without its tag")
     parser.add_argument("--version", help="1, 2 or 3 (default: the other one than runs now)")
     parser.add_argument("--timeout", default="180s", help="for the rollout (default %(default)s)")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--startup-delay", help="the app's warm-up in seconds (default: its image's)"
+    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
+    if args.undo != (not args.files and args.image is None):
+        parser.error("give --image and the FILEs to deploy, or --undo alone")
     if args.version is not None and args.version not in VERSIONS:
         parser.exit(2, f"error: {VERSION_WANTED}, not '{args.version}'\n")
     if not DURATION.fullmatch(args.timeout):
         parser.exit(2, f"error: {TIMEOUT_WANTED}, not '{args.timeout}'\n")
+    delay = args.startup_delay
+    if delay is not None and not (
+        delay.isascii() and delay.isdigit() and int(delay) <= MAX_STARTUP_DELAY_S
+    ):
+        parser.exit(2, f"error: {STARTUP_DELAY_WANTED}, not '{delay}'\n")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        deploy(args.image, args.version, args.files, args.timeout)
+        if args.undo:
+            undo(args.timeout)
+        else:
+            deploy(args.image, args.version, args.files, args.timeout, args.startup_delay)
     except (
         cluster.ClusterError,
         manifest_file.ManifestError,

@@ -108,6 +108,7 @@ def rollout(
         # A stuck rollout keeps its never-ready new pod beside the old ones: nothing settles.
         settles=variant.rollout_completes,
     )
+    cluster.log_rollout(f"lesson: {variant.name}", "1", variant.release, result.rollout_seconds)
     # Counted on the pods there are now: the new ones, or the stuck one beside the old.
     return dataclasses.replace(
         result, restarts=cluster.restarts(), rollout_completed=cluster.rolled_out()

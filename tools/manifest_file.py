@@ -89,8 +89,13 @@ def has_budget(objects: list[dict]) -> bool:
     return any(o["kind"] == "PodDisruptionBudget" for o in objects)
 
 
-def with_image(objects: list[dict], image: str) -> str:
-    """The objects as one List for `kubectl apply -f -`, the app's container running `image`."""
+def with_image(objects: list[dict], image: str, startup_delay: str | None = None) -> str:
+    """The objects as one List for `kubectl apply -f -`, the app's container running `image`,
+    and warming up for `startup_delay` seconds instead of its image's STARTUP_DELAY if given."""
     for deployment in (o for o in objects if o["kind"] == "Deployment"):
-        app_container(deployment, NAME)["image"] = image
+        container = app_container(deployment, NAME)
+        container["image"] = image
+        if startup_delay is not None:
+            others = [e for e in container.get("env", []) if e.get("name") != "STARTUP_DELAY"]
+            container["env"] = [*others, {"name": "STARTUP_DELAY", "value": startup_delay}]
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})

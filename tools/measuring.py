@@ -29,7 +29,10 @@ class Setup:
     """How every scenario of a run is measured."""
 
     traffic: TrafficOptions = dataclasses.field(default_factory=TrafficOptions)
-    # Keep the traffic going at least until this many requests were sent.
+    # More traffic through the same action, each its own watcher side by side (e.g. kept-alive
+    # connections beside new ones): one rollout watched every way at once.
+    also: tuple[TrafficOptions, ...] = ()
+    # Keep the traffic going at least until every watcher sent this many requests.
     min_requests: int = 0
     # No live lines and no running commentary, only the results.
     quiet: bool = False
@@ -74,11 +77,13 @@ def measure(
     if not setup.quiet:
         print(f"\n=== {name}: {describe(setup.traffic)}", flush=True)
     watcher = Watcher(setup.traffic)
+    side = [Watcher(traffic) for traffic in setup.also]
     notes = Notes(setup.quiet)
     report = None if setup.quiet else LiveReport(sys.stdout, use_colour(sys.stdout))
     pods = PodWatch(watcher.elapsed)
     with LiveLines(watcher, report) as live:
-        watcher.start()
+        for each in (watcher, *side):
+            each.start()
         pods.start()
         try:
             time.sleep(BASELINE_SECONDS)  # steady-state traffic before the action, not a sync
@@ -98,13 +103,14 @@ def measure(
                     cluster.settled, cluster.SETTLE_TIMEOUT, "terminating pods to be gone"
                 )
             deadline = time.monotonic() + recovery_timeout
-            while not (recovered := recovered_now(watcher, end_version, setup)):
+            while not (recovered := recovered_now([watcher, *side], end_version, setup)):
                 if time.monotonic() >= deadline:
                     notes.add(f"traffic not healthy after {recovery_timeout:g} s: stopped waiting")
                     break
                 time.sleep(0.25)
         finally:
             summary = watcher.stop()
+            also = [each.stop() for each in side]
             pod_events = pods.stop()
     live.finish(summary)
     return Result(
@@ -119,11 +125,15 @@ def measure(
         recovered=recovered,
         pod_events=pod_events,
         failure_bursts=failure_bursts(watcher.outcomes()),
+        also=also,
     )
 
 
-def recovered_now(watcher: Watcher, end_version: str | None, setup: Setup) -> bool:
-    return healthy_recently(watcher, end_version) and len(watcher.outcomes()) >= setup.min_requests
+def recovered_now(watchers: list[Watcher], end_version: str | None, setup: Setup) -> bool:
+    return all(
+        healthy_recently(watcher, end_version) and len(watcher.outcomes()) >= setup.min_requests
+        for watcher in watchers
+    )
 
 
 def failed_before(outcomes: Iterable[Outcome], started: float) -> int:

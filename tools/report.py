@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools import ci_rollouts as ci_rollouts_module
 from tools import crosscheck, kube_proxy, lesson, propagation
 from tools.live import replayed, timeline_char
 from tools.one_line_parser import OneLineArgumentParser
@@ -114,13 +115,24 @@ def deletions(data: dict[str, Any]) -> str:
     return f"{len(data['deletions'])} deletions on {len(data['nodes'])} nodes"
 
 
+def ci_rollouts(data: dict[str, Any]) -> str:
+    return "\n\n".join(ci_rollouts_module.stage_table(s, markdown_table) for s in data["stages"])
+
+
+def ci_rollouts_heading(data: dict[str, Any]) -> str:
+    count = sum(len(stage["rollouts"]) for stage in data["stages"])
+    return f"Listed by `{data['command']}`, stage by stage: {count} rollouts"
+
+
 @dataclass(frozen=True)
 class Drawing:
-    """A section drawn from docs/report/SOURCE.json, and what its figures rest on."""
+    """A section drawn from docs/report/SOURCE.json, and what its figures rest on; `heading`:
+    its own first line, for a file of several runs (the standard one names a single run)."""
 
     source: str
     draw: Callable[[dict[str, Any]], str]
     behind: Callable[[dict[str, Any]], str] = every_request
+    heading: Callable[[dict[str, Any]], str] | None = None
 
 
 # Each section, and how it is drawn from its results file.
@@ -138,6 +150,7 @@ SECTIONS: dict[str, Drawing] = {
         f"propagation-{mode}": Drawing(f"propagation-{mode}", propagation_lines, deletions)
         for mode in kube_proxy.RULES
     },
+    "ci-rollouts": Drawing("ci-rollouts", ci_rollouts, heading=ci_rollouts_heading),
 }
 
 
@@ -156,15 +169,18 @@ def render(name: str, report: Path = REPORT) -> str:
     path = report / f"{drawing.source}.json"
     try:
         data = json.loads(path.read_text())
-        label = Provenance.from_dict(data["provenance"]).label()
-        body, behind = drawing.draw(data), drawing.behind(data)
-        traffic, command = data["traffic"], data["command"]
+        body = drawing.draw(data)
+        if drawing.heading is not None:
+            heading = drawing.heading(data)
+        else:
+            label = Provenance.from_dict(data["provenance"]).label()
+            heading = (
+                f"Measured by `{data['command']}` on {label}. Traffic: {data['traffic']};"
+                f" {drawing.behind(data)} behind it"
+            )
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise ReportError(f"{shown(path)} cannot be read ({error!r})") from None
-    return (
-        f"Measured by `{command}` on {label}. Traffic: {traffic}; {behind} behind it"
-        f" ([{path.name}](report/{path.name})).\n\n{body}\n"
-    )
+    return f"{heading} ([{path.name}](report/{path.name})).\n\n{body}\n"
 
 
 def shown(path: Path) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.diagnosis import Burst, PodEvent, timeline
-from tools.summary import SLOW_S, Summary
+from tools.summary import SLOW_S, Summary, pacing
 
 # A crash cannot be graceful: what the dead pod held, and the new connections sent to it until
 # it leaves the Service, fail in one burst. Measured on kind at about 200 requests/s (4 kills):
@@ -97,6 +97,12 @@ class Result:
     # What the pods did meanwhile, and the failed requests in bursts (tools/diagnosis.py).
     pod_events: list[PodEvent] = field(default_factory=list)
     failure_bursts: list[Burst] = field(default_factory=list)
+    # The other watchers' summaries, where more traffic watched the same action (Setup.also).
+    also: list[Summary] = field(default_factory=list)
+
+    @property
+    def summaries(self) -> list[Summary]:
+        return [self.summary, *self.also]
 
     def diagnosis(self) -> list[str]:
         """The failures against the pods' events, in time order and relative to the action."""
@@ -106,9 +112,8 @@ class Result:
     def met_expectation(self) -> bool:
         # A zero (or a short burst) means nothing if the traffic never came back.
         needs_recovery = self.expectation in (Expectation.NO_FAILURES, Expectation.BURST)
-        return self.expectation.met_by(self.summary, self.rollout_completed) and (
-            self.recovered or not needs_recovery
-        )
+        met = all(self.expectation.met_by(s, self.rollout_completed) for s in self.summaries)
+        return met and (self.recovered or not needs_recovery)
 
     def as_dict(self) -> dict[str, Any]:
         expect_failures = {
@@ -133,6 +138,7 @@ class Result:
             "pod_events": [dataclasses.asdict(e) for e in self.pod_events],
             "failure_bursts": [dataclasses.asdict(b) for b in self.failure_bursts],
             "summary": self.summary.as_dict(),
+            "also": [summary.as_dict() for summary in self.also],
         }
 
     @classmethod
@@ -152,6 +158,7 @@ class Result:
             recovered=data["recovered"],
             pod_events=[PodEvent(**event) for event in data["pod_events"]],
             failure_bursts=[Burst(**burst) for burst in data["failure_bursts"]],
+            also=[Summary.from_dict(summary) for summary in data.get("also", [])],
         )
 
 
@@ -224,9 +231,20 @@ def report(results: list[Result]) -> str:
     assertion about these runs says when it fails."""
     lines = [table(results)]
     for r in results:
+        for s in r.also:
+            kinds = ", ".join(f"{k} {n:,}" for k, n in s.failures_by_kind.items()) or "-"
+            lines.append(
+                f"{r.name}, also watched {watched(s)}: {s.failed:,} of {s.requests:,} failed"
+                f" ({kinds})"
+            )
         if r.summary.failed:
             lines += [f"{r.name}: failures against the pods' events", *r.diagnosis()]
     return "\n".join(lines)
+
+
+def watched(summary: Summary) -> str:
+    connections = "kept-alive connections" if summary.mode == "keepalive" else "new connections"
+    return f"{pacing(summary.rate_per_s, summary.concurrency)}, {connections}"
 
 
 def verdicts(results: list[Result]) -> list[str]:

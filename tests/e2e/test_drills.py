@@ -1,4 +1,11 @@
-"""Failure drills on a real cluster: what the safe Deployment does when things go wrong."""
+"""Failure drills on a real cluster: what the safe Deployment does when things go wrong.
+
+Their releases warm up for the end-to-end tests' STARTUP_DELAY (2 s, tests/e2e/conftest.py), not
+myapp:2's 20 s, and each claim holds at it: the broken release never gets ready at all; a
+deleted or crashed pod's failures come from the pod that stops, before its replacement is ready
+(readiness keeps a warming pod out); scaling up and draining give naive pods that get traffic
+while they warm up (2 s each) beside old pods stopping without a pause, so naive still loses
+requests, and safe keeps warming pods out of the Service whatever the warm-up."""
 
 import pytest
 
