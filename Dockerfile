@@ -1,7 +1,7 @@
 # The workshop app image. Build both versions with `make build-v1 build-v2`.
-# PYTHON_IMAGE is a build argument so the image also builds where no registry is reachable
-# (pass a local Python image with python3 and venv, e.g. local/python-base:bookworm).
-ARG PYTHON_IMAGE=python:3.14-slim
+# PYTHON_IMAGE, the base, is a build argument: make passes the pinned one (hack/versions.env),
+# or a local Python image with python3 and venv where no registry is reachable (PYTHON_IMAGE=).
+ARG PYTHON_IMAGE
 
 # --- build stage: a virtualenv with the pinned dependencies, nothing else -------------------
 FROM ${PYTHON_IMAGE} AS build

@@ -132,4 +132,6 @@ def guarded(target: str) -> bool:
 
 
 def phony_targets() -> list[str]:
-    return re.findall(r"^\.PHONY: (\S+)", MAKEFILE.read_text(), re.MULTILINE)
+    """The targets the .PHONY lines name (one per section), in the Makefile's order."""
+    lines = re.findall(r"^\.PHONY: (.+)$", MAKEFILE.read_text(), re.MULTILINE)
+    return [target for line in lines for target in line.split()]

@@ -12,8 +12,10 @@ import sys
 import pytest
 import yaml
 
+from tests import makefile_reader
 from tests.helpers import ROOT, fake_tool
-from tools.cluster import MAKE_TRAILER
+from tools.cli.versions import PINS
+from tools.cluster.commands import MAKE_TRAILER
 
 WORKSHOP_ORDER = ["build-v1", "build-v2", "cluster", "deploy-naive", "deploy-safe", "watch", "demo"]
 
@@ -38,8 +40,7 @@ def test_help_lists_every_target_in_workshop_order():
     result = make("help")
     assert result.returncode == 0
     listed = re.findall(r"^\s+(?:\x1b\[36m)?([a-z0-9-]+)(?:\x1b\[0m)?\s{2,}\S", result.stdout, re.M)
-    phony = re.findall(r"^\.PHONY: (\S+)", (ROOT / "Makefile").read_text(), re.MULTILINE)
-    assert sorted(listed) == sorted(phony)
+    assert sorted(listed) == sorted(makefile_reader.phony_targets())
     positions = [listed.index(target) for target in WORKSHOP_ORDER]
     assert positions == sorted(positions)
 
@@ -58,7 +59,7 @@ def test_bad_proxy_mode_is_one_line(target, mode):
     result = make(target, f"PROXY_MODE={mode}", "KIND=kind-not-installed")
     assert result.returncode != 0
     (line,) = own_lines(result)
-    assert line.endswith(f"PROXY_MODE must be iptables or nftables, not '{mode}'.  Stop.")
+    assert line == f"error: PROXY_MODE must be iptables or nftables, not '{mode}'"
 
 
 @pytest.mark.parametrize(
@@ -156,64 +157,6 @@ def test_cluster_with_port_30080_taken_is_one_line(tmp_path, docker_engine):
     ]
 
 
-def test_status_lists_each_endpoint_of_the_service_with_its_conditions(tmp_path, require):
-    require(shutil.which("kubectl") is not None, "kubectl is not installed")
-    asked = tmp_path / "asked"
-    # A cluster with nothing deployed, that keeps what make status asks of its EndpointSlices.
-    kubectl = fake_tool(
-        tmp_path, "kubectl", f'case "$*" in *endpointslices*) printf "%s\\n" "$@" > {asked};; esac'
-    )
-    result = make("status", f"KUBECTL={kubectl}")
-    assert result.returncode == 0, result.stderr
-    *get, output, template = asked.read_text().splitlines()
-    assert get == ["get", "endpointslices", "-l", "kubernetes.io/service-name=myapp"]
-    assert output == "-o"
-    template = template.removeprefix("go-template=")
-    # The real kubectl renders the template for one EndpointSlice (what `range .items` visits).
-    assert template.count("{{range .items}}") == 1 and template.endswith("{{end}}")
-    per_slice = template.replace("{{range .items}}", "").removesuffix("{{end}}")
-    endpoint_slice = tmp_path / "endpointslice.json"
-    endpoint_slice.write_text(json.dumps(ENDPOINT_SLICE))
-    patch = ["patch", "--local", f"--filename={endpoint_slice}", "--type=json", "--patch=[]"]
-    rendered = subprocess.run(
-        ["kubectl", *patch, f"--output=go-template={per_slice}"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")},
-    )
-    assert rendered.returncode == 0, rendered.stderr
-    assert [line.split() for line in rendered.stdout.splitlines()] == [
-        ["ADDRESS", "POD", "NODE", "READY", "SERVING", "TERMINATING"],
-        ["10.244.1.2", "myapp-7c9d8b6f5-4xkqz", "zero-downtime-worker", "true", "true", "false"],
-        # Deleted, in its preStop pause: out of the Service, still serving.
-        ["10.244.2.3", "myapp-7c9d8b6f5-hn2dp", "zero-downtime-worker2", "false", "true", "true"],
-    ]
-
-
-def endpoint(ip: str, pod: str, node: str, ready: bool, terminating: bool) -> dict:
-    return {
-        "addresses": [ip],
-        "conditions": {"ready": ready, "serving": True, "terminating": terminating},
-        "nodeName": node,
-        "targetRef": {"kind": "Pod", "name": pod, "namespace": "default"},
-    }
-
-
-# One of myapp's EndpointSlices as the API serves it, abridged.
-ENDPOINT_SLICE = {
-    "apiVersion": "discovery.k8s.io/v1",
-    "kind": "EndpointSlice",
-    "addressType": "IPv4",
-    "metadata": {"name": "myapp-x7k2p", "labels": {"kubernetes.io/service-name": "myapp"}},
-    "endpoints": [
-        endpoint("10.244.1.2", "myapp-7c9d8b6f5-4xkqz", "zero-downtime-worker", True, False),
-        endpoint("10.244.2.3", "myapp-7c9d8b6f5-hn2dp", "zero-downtime-worker2", False, True),
-    ],
-    "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-}
-
-
 # .FEATURES of GNU make 3.81, Apple's /usr/bin/make (none here to run): 3.82 added `undefine`
 # and `oneshell` (GNU make's NEWS), and .SHELLFLAGS with them.
 MAKE_3_81 = [
@@ -248,10 +191,11 @@ def test_make_doctor_runs_doctor_with_the_makefiles_settings_even_on_python_3_9(
     )
     kubectl = fake_tool(
         tmp_path,
-        "kubectl-1.37",
-        'case "$1" in version) echo "Client Version: v1.37.2";; config) echo work-prod;; esac',
+        "kubectl-1.36",
+        'case "$1" in version) echo "Client Version: v1.36.4";; config) echo work-prod;; esac',
     )
-    kind = fake_tool(tmp_path, "kind-0.33", 'echo "kind v0.33.0 go1.24.6 linux/amd64"')
+    tested = PINS["KIND_VERSION"]
+    kind = fake_tool(tmp_path, "kind-tested", f'echo "kind {tested} go1.24.6 linux/amd64"')
     info = json.dumps({"ServerVersion": "28.2.2", "MemTotal": 8 << 30, "NCPU": 4})
     fake_tool(
         tmp_path,
@@ -269,8 +213,8 @@ def test_make_doctor_runs_doctor_with_the_makefiles_settings_even_on_python_3_9(
     assert checks["python"][0] == "FAIL"
     assert checks["python"][1].startswith(f"{python} is 3.9.6, the kit needs 3.11+: ")
     assert checks["make"][0] == "ok"
-    assert checks["kubectl"] == ("ok", f"{kubectl} is 1.37")
-    assert checks["kind"] == ("ok", f"{kind} is v0.33.0")
+    assert checks["kubectl"] == ("ok", f"{kubectl} is 1.36")
+    assert checks["kind"] == ("ok", f"{kind} is {tested}")
     assert checks["context"][1].startswith("work-prod is not a local cluster")
     assert checks["images"] == ("ok", "shop:1, shop:2 and shop:3 are built")
 
@@ -298,24 +242,13 @@ def prefetch(tmp_path, *settings: str) -> tuple[subprocess.CompletedProcess, lis
     return result, calls.read_text().splitlines() if calls.exists() else []
 
 
-def workflow_node_image(kubernetes: str) -> str:
-    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
-    matrix = [
-        row
-        for job in jobs.values()
-        for row in job.get("strategy", {}).get("matrix", {}).get("include", [])
-    ]
-    (image,) = {row["node-image"] for row in matrix if row["kubernetes"] == kubernetes}
-    return image
-
-
 def test_prefetch_pulls_the_base_image_and_kinds_default_node_image_and_the_wheels(tmp_path):
     # Only with fakes: no registry is reachable where the tests run (docs/facilitator.md).
     result, calls = prefetch(tmp_path, "KIND_NODE_IMAGE=", "PYTHON_IMAGE=")
     assert result.returncode == 0, result.stderr
-    (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
-    # kind v0.33.0's default node image is the newest Kubernetes, as the workflow pins it.
-    node = workflow_node_image("1.37")
+    base = PINS["PYTHON_BASE_IMAGE"]
+    # The node image make cluster uses: the newest Kubernetes, pinned by digest.
+    node = PINS["KIND_NODE_IMAGE_NEWEST"]
     assert calls == [
         "docker info",
         f"docker pull -q {base}",
@@ -329,15 +262,15 @@ def test_prefetch_pulls_the_base_image_and_kinds_default_node_image_and_the_whee
 
 def test_prefetch_save_writes_the_images_tagged_without_their_digest(tmp_path):
     result, calls = prefetch(
-        tmp_path, "SAVE=1", "PYTHON_IMAGE=", "KIND_NODE_IMAGE=kindest/node:v1.34.11@sha256:ab"
+        tmp_path, "SAVE=1", "PYTHON_IMAGE=", "KIND_NODE_IMAGE=kindest/node:v1.99.0@sha256:ab"
     )
     assert result.returncode == 0, result.stderr
-    (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+    base = PINS["PYTHON_BASE_IMAGE"]
     # Tagged by name, so `docker load` gives names that KIND_NODE_IMAGE= and the build can use.
     assert calls[-4:-1] == [
         f"docker tag {base} {base}",
-        "docker tag kindest/node:v1.34.11@sha256:ab kindest/node:v1.34.11",
-        f"docker save -o {tmp_path}/pre/images.tar {base} kindest/node:v1.34.11",
+        "docker tag kindest/node:v1.99.0@sha256:ab kindest/node:v1.99.0",
+        f"docker save -o {tmp_path}/pre/images.tar {base} kindest/node:v1.99.0",
     ]
     assert calls[-1].startswith("pip download")
     assert f"docker load -i {tmp_path}/pre/images.tar" in result.stdout

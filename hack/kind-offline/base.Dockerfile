@@ -1,4 +1,4 @@
-# kind base image, built offline: the steps of kind v0.33.0's images/base/Dockerfile on a Debian
+# kind base image, built offline: the steps of kind's images/base/Dockerfile (KIND_VERSION) on a Debian
 # rootfs made by debootstrap (build.sh: rootfs_node), with containerd, runc, crictl and the CNI
 # plugins built from Go modules (build.sh: runtime). Context: kind's images/base/files as files/,
 # the runtime binaries as runtime/. The legacy builder is enough (no BuildKit, so no --chmod).

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Offline build of a kind node image (Kubernetes v1.37) on a machine that reaches NO container
-# registry and no download site, only the Go module proxy and Debian's mirror.
+# Offline build of a kind node image on a machine that reaches NO container registry and no
+# download site, only the Go module proxy and Debian's mirror. This is what CI on such machines
+# uses; workshop attendees never need it: their kind pulls the published kindest/node image.
 #
-# This is what CI on machines without a registry uses. Workshop attendees never need it: their kind
-# pulls the published kindest/node image.
-#
-# Everything is built here from Go modules and Debian packages:
-#   kind v0.33.0 (the CLI), and kubectl of the same release  -> $CACHE/bin/kind, $CACHE/bin/kubectl
+# Everything is built here from Go modules and Debian packages, at the versions hack/versions.env
+# pins:
+#   kind (the CLI), and kubectl of the same release          -> $CACHE/bin/kind, $CACHE/bin/kubectl
 #   Kubernetes binaries (kubeadm, kubelet, kubectl, control plane, kube-proxy), from k8s.io/kubernetes
 #   containerd + shim + ctr, runc (with seccomp), crictl, CNI plugins          -> node base image
 #   etcd, CoreDNS, pause, kindnetd, local-path-provisioner + helper             -> images, tagged
-#     exactly as kubeadm v1.37 and kind v0.33.0 name them, preloaded into the node's containerd
+#     exactly as kubeadm and kind name them, preloaded into the node's containerd
 #   a Debian rootfs made with debootstrap, laid out like kind's images/base (systemd, kind's
 #     entrypoint and config files, copied from the sigs.k8s.io/kind module)
 # and the node image is assembled the way `kind build node-image` does it (build container, copy the
@@ -18,56 +17,49 @@
 # with the pinned label, `docker commit`), because kind's own command would try to pull etcd,
 # CoreDNS, pause and kindnetd from their registries.
 #
-# Usage:   hack/kind-offline/build.sh   (as root; needs Go >= 1.26; installs debootstrap, gcc,
-#          libseccomp-dev with apt-get when missing). 22 to 30 min the first time on 2 cores (measured
-#          on two days on the same machine). Docker is needed from the base image on (step 7),
-#          not before: CI starts this build first and Docker beside it.
+# Usage:   hack/kind-offline/build.sh                  (as root; needs the Go of versions.env)
+#          hack/kind-offline/build.sh --prerequisites  only install what the build needs with
+#              apt-get (debootstrap, gcc, libseccomp-dev), so that no apt-get of the build's runs
+#              beside another one (Docker's install: apt does not queue). Docker is needed from
+#              the base image on (step 7), not before: CI starts this build first and Docker beside
+#              it. docs/ci.md gives the time it takes from an empty cache.
 # Output:  the node image name, as the LAST line of stdout; progress goes to stderr, each step's
 #          full log to $CACHE/logs/STEP.log. Idempotent: every step is cached under $CACHE (never in
 #          the git tree), so a second run takes seconds.
 # Use it:  $CACHE/bin/kind create cluster --image "$(hack/kind-offline/build.sh | tail -n 1)" ...
-#          On a cgroup v1 host (the CI machines) the kind config needs
-#            kubeadmConfigPatches:
-#            - |
-#              kind: KubeletConfiguration
-#              failCgroupV1: false          # kubelet >= 1.35 refuses cgroup v1 otherwise
+#          (make cluster KIND_NODE_IMAGE=... adds what a cgroup v1 host's kubelet needs)
 # Differences from kindest/node, and why:
 #   - containerd's restrict_oom_score_adj is on (base.Dockerfile): on hosts without
 #     CAP_SYS_RESOURCE every pod sandbox fails otherwise; a no-op elsewhere.
 #   - kindnetd is built from kind's source one commit before it moved to a kube-network-policies
 #     version the module proxy does not serve (kindnetd/README.md).
-#   - local-path-provisioner is v0.0.30, the newest on the module proxy (kind builds v0.0.34).
+#   - local-path-provisioner is the newest on the module proxy, older than kind's own.
 #   - CoreDNS has only the plugins of the Corefile kubeadm deploys (read from kubeadm's source),
 #     not all 50-odd: a third less to compile, and nothing else runs in a kind cluster.
 #   - images are FROM scratch (+ /etc/passwd, /tmp, CA certificates) or FROM a Debian minbase
 #     with iptables/nftables, instead of distroless; no fuse-overlayfs snapshotter (rootless only),
 #     no nfs-common / open-iscsi in the node.
 set -Eeuo pipefail
+case "${1:-}" in
+  "" | --prerequisites) ;;
+  *) echo "usage: hack/kind-offline/build.sh [--prerequisites]" >&2; exit 2 ;;
+esac
 
-# ---- version pins -------------------------------------------------------------------------------
-KIND_VERSION=v0.33.0
-K8S_VERSION=v1.37.2                 # k8s.io/kubernetes; its staging modules are k8s.io/*@v0.37.2
-CONTAINERD_VERSION=v2.4.2           # github.com/containerd/containerd/v2 (kind v0.33.0 ships v2.3.4)
-RUNC_VERSION=v1.4.3                 # github.com/opencontainers/runc (same as kind v0.33.0)
-CRICTL_VERSION=v1.37.0              # sigs.k8s.io/cri-tools
-CNI_PLUGINS_VERSION=v1.10.0         # github.com/containernetworking/plugins
-ETCD_VERSION=v3.7.0                 # go.etcd.io/etcd/server/v3; kubeadm v1.37 wants etcd 3.7.0-0
-COREDNS_VERSION=v1.14.6             # github.com/coredns/coredns; kubeadm v1.37's CoreDNS version
-LOCAL_PATH_PROVISIONER_VERSION=v0.0.30   # github.com/rancher/local-path-provisioner (kind: v0.0.34, not on the proxy)
-DEBIAN_SUITE=trixie                 # kind v0.33.0's base is debian:trixie-slim
+# ---- version pins: hack/versions.env, the kit's one place for them ------------------------------
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=hack/versions.env
+. "$HERE/../versions.env"
+K8S_VERSION=$K8S_BUILD_VERSION      # k8s.io/kubernetes; its staging modules are k8s.io/*@v0.MINOR.PATCH
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # ---- names ---------------------------------------------------------------------------------------
 CACHE=${KIND_OFFLINE_CACHE:-/var/cache/kind-offline}
 NODE_IMAGE=${KIND_OFFLINE_NODE_IMAGE:-local/kind-node:${K8S_VERSION}}
 BASE_IMAGE=${KIND_OFFLINE_BASE_IMAGE:-local/kind-base:${KIND_VERSION}}
-# images kind v0.33.0 references (pkg/build/nodeimage/const_cni.go, const_storage.go) and the
-# sandbox image its containerd config names; kubeadm's own list is read from kubeadm itself below.
-KINDNETD_IMAGE=docker.io/kindest/kindnetd:v20260820-69b56db7
-LOCAL_PATH_PROVISIONER_IMAGE=docker.io/kindest/local-path-provisioner:v20260820-69b56db7
-LOCAL_PATH_HELPER_IMAGE=docker.io/kindest/local-path-helper:v20260131-7181c60a
+# The images kind references (KINDNETD_IMAGE, LOCAL_PATH_*_IMAGE in versions.env, from kind's
+# pkg/build/nodeimage/const_cni.go and const_storage.go) and the sandbox image its containerd
+# config names; kubeadm's own list is read from kubeadm itself below.
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # -dwarf=false: every binary is linked with -w (no DWARF), so the compiler need not emit it:
 # a tenth less compiling (CoreDNS from an empty cache: 210 -> 189 CPU seconds).
 export GOPATH=$CACHE/go GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build GOFLAGS="-mod=mod -gcflags=all=-dwarf=false"
@@ -90,7 +82,9 @@ fail() {
   exit 1
 }
 # (in a subshell, e.g. a $(...), only end it: the assignment that used it then fails in the main shell)
+# shellcheck disable=SC2016 # expanded where the trap fires, not here
 ON_ERR='if [ "$BASHPID" = "$$" ]; then fail "command failed (line $LINENO)"; else exit 1; fi'
+# shellcheck disable=SC2064 # ON_ERR is that text, to be expanded when the trap fires
 trap "$ON_ERR" ERR
 
 # run STEP_NAME KEY FUNCTION: runs FUNCTION unless the stamp of STEP_NAME holds KEY and the step's
@@ -102,7 +96,8 @@ run() {
     say "$name: cached"
     return 0
   fi
-  local t=$(date +%s)
+  local t
+  t=$(date +%s)
   say "$name: building (log: $CACHE/logs/$name.log)"
   rm -f "$stamp"
   local rc=0
@@ -113,6 +108,7 @@ run() {
   ( set -e; "$fn" ) >"$CACHE/logs/$name.log" 2>&1
   rc=$?
   set -e
+  # shellcheck disable=SC2064 # as above
   trap "$ON_ERR" ERR
   [ "$rc" = 0 ] || fail "$fn exited $rc"
   echo "$key" >"$stamp"
@@ -131,7 +127,7 @@ go_wrapper() {
   local dir=$1 req=$2; shift 2
   mkdir -p "$dir"
   {
-    echo "module local/kind-offline/build"; echo; echo "go 1.26.0"; echo
+    echo "module local/kind-offline/build"; echo; echo "go $GO_VERSION.0"; echo
     echo "require ${req%@*} ${req#*@}"; echo
     if [ $# -gt 0 ]; then echo "replace ("; printf '\t%s\n' "$@"; echo ")"; fi
   } >"$dir/go.mod"
@@ -146,9 +142,9 @@ go_tools() {
 # ---- 1. preflight --------------------------------------------------------------------------------
 STEP=preflight
 [ "$(id -u)" = 0 ] || fail "run as root (debootstrap, docker, apt-get)"
-command -v go >/dev/null || fail "go is not installed (Go >= 1.26 is needed: k8s.io/kubernetes $K8S_VERSION's go.mod says go 1.26)"
+command -v go >/dev/null || fail "go is not installed (Go >= $GO_VERSION is needed: k8s.io/kubernetes $K8S_VERSION's go.mod says so)"
 go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-[ "${go_minor:-0}" -ge 26 ] || fail "Go >= 1.26 is needed, found $(go env GOVERSION)"
+[ "${go_minor:-0}" -ge "${GO_VERSION#1.}" ] || fail "Go >= $GO_VERSION is needed, found $(go env GOVERSION)"
 # Docker is waited for at step 7: say now if it is not up yet, so a person running this by hand knows.
 docker info >/dev/null 2>&1 || say "docker is not answering yet: it is needed in about 20 min, for the images (start it, e.g. ../shared/ci-env/docker-up)"
 missing=()
@@ -163,6 +159,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   { apt-get -o DPkg::Lock::Timeout=600 update &&
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"; } \
     >"$CACHE/logs/preflight.log" 2>&1 || fail "apt-get install ${missing[*]} failed"
+fi
+if [ "${1:-}" = --prerequisites ]; then
+  say "prerequisites installed"
+  exit 0
 fi
 [ "$(uname -m)" = x86_64 ] || fail "only amd64 is supported"
 
@@ -208,7 +208,7 @@ build_kubernetes() {
   mapfile -t reps < <(sed -n '/^replace (/,/^)/p' "$kmod" | awk -v v="$staging" '$2=="=>" && $3 ~ /^\.\/staging/ {print $1" => "$1" "v}')
   [ ${#reps[@]} -gt 20 ] || { echo "no staging replaces found in $kmod"; return 1; }
   go_wrapper "$dir" "k8s.io/kubernetes@$K8S_VERSION" "${reps[@]}"
-  sed -i 's/^go 1.26.0$/go 1.26.0\n\ngodebug default=go1.26/' "$dir/go.mod"
+  sed -i "s/^go $GO_VERSION.0\$/go $GO_VERSION.0\n\ngodebug default=go$GO_VERSION/" "$dir/go.mod"
   go_tools "$dir" "${K8S_CMDS[@]/#/k8s.io/kubernetes/cmd/}"
   local major=${K8S_VERSION#v}; major=${major%%.*}
   local minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
@@ -227,7 +227,7 @@ RT_BIN=$OUT/runtime-$CONTAINERD_VERSION-$RUNC_VERSION-$CRICTL_VERSION-$CNI_PLUGI
 RT_FILES=(containerd containerd-shim-runc-v2 ctr runc crictl cni/bridge cni/host-local cni/loopback cni/portmap cni/ptp)
 check_runtime() { for f in "${RT_FILES[@]}"; do [ -x "$RT_BIN/$f" ] || return 1; done; }
 build_runtime() {
-  local src=$CACHE/src/runtime dir
+  local dir
   mkdir -p "$RT_BIN/cni"
   # containerd: built inside its own module (it has replace-free go.mod, but building in place keeps
   # its exact dependency versions); static, no cgo; the build tags kind uses.
@@ -354,6 +354,7 @@ check_images() { for i in "${ALL_IMAGES[@]}"; do [ -s "$(img_tar "$i")" ] || ret
 # certificates (like distroless/static); "tools": FROM the Debian minbase rootfs with iptables and
 # nftables (like registry.k8s.io/build-image/distroless-iptables), with the iptables wrapper.
 PATH_ENV='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+# shellcheck disable=SC2016 # a Dockerfile's text: $t is the RUN's shell's
 WRAP_IPTABLES='COPY iptables-wrapper /usr/sbin/iptables-wrapper
 RUN chmod 755 /usr/sbin/iptables-wrapper && for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do ln -sf iptables-wrapper /usr/sbin/$t; done'
 dockerfile_for() { # IMAGE -> Dockerfile on stdout
@@ -415,7 +416,7 @@ build_manifests() {
   for f in const_cni.go const_storage.go; do
     sed 's/^package nodeimage$/package main/' "$KIND_SRC/pkg/build/nodeimage/$f" >"$dir/$f"
   done
-  printf 'module local/kind-manifests\n\ngo 1.26.0\n' >"$dir/go.mod"
+  printf 'module local/kind-manifests\n\ngo %s.0\n' "$GO_VERSION" >"$dir/go.mod"
   cat >"$dir/main.go" <<'EOF'
 package main
 
@@ -441,7 +442,7 @@ run manifests "$KIND_VERSION" build_manifests
 NODE_KEY="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE"):$K8S_BIN:$IMAGES_KEY:$(for i in "${ALL_IMAGES[@]}"; do stat_of "$(img_tar "$i")"; done | sha256sum | cut -c1-16)"
 check_node() { have_image "$NODE_IMAGE"; }
 build_node() {
-  # the same steps as kind v0.33.0's pkg/build/nodeimage/buildcontext.go, with every image
+  # the same steps as kind's pkg/build/nodeimage/buildcontext.go, with every image
   # imported from a local tarball instead of pulled
   local id=kind-offline-build-$$ b img
   docker rm -f "$id" >/dev/null 2>&1 || true
@@ -480,7 +481,7 @@ build_node() {
 }
 run node "$NODE_KEY" build_node
 
-STEP=done
+STEP="done"
 # A kubectl of the cluster's release beside kind: PATH=$CACHE/bin:$PATH gives both.
 ln -sf "$K8S_BIN/kubectl" "$CACHE/bin/kubectl"
 say "node image ready in $(($(date +%s) - T0))s; kind and kubectl: $CACHE/bin"

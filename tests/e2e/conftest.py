@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from tools import cluster as cluster_commands
-from tools import context_guard
-from tools.measuring import Setup
+from tools.cluster import commands as cluster_commands
+from tools.cluster import guard as context_guard
+from tools.scenarios.measuring import Setup
 
 
 def pytest_collection_modifyitems(items):

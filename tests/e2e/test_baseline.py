@@ -1,7 +1,7 @@
 """The control: steady traffic with nothing happening loses nothing on the test cluster."""
 
-from tools import scenarios
-from tools.results import report
+from tools.results.result import report
+from tools.scenarios import runner as scenarios
 
 # 10 s at the default 200 requests/s and the wait for healthy traffic around them (measured:
 # 2,537 requests in 14.3 s on kind, one node): the zero stands on at least this many.

@@ -3,11 +3,11 @@
 
 import pytest
 
+from tests.cluster.test_manifests import SHAPES
 from tests.helpers import ROOT
-from tests.test_manifest_file import SHAPES
-from tools import cluster as commands
-from tools import labs
-from tools.variants import VARIANTS, render
+from tools.cluster import commands
+from tools.scenarios import labs
+from tools.scenarios.variants import VARIANTS, render
 
 
 def service_uid() -> str:
@@ -62,10 +62,14 @@ def running_image() -> str:
 # Every file the labs hand to `make deploy FILE=...` (their READMEs, and make check's files) is
 # deployed on the cluster by a test: here, unless another test deploys it already.
 DEPLOYED_ELSEWHERE = {
-    labs.LABS[2].work: "is k8s/naive.yaml (tests/test_labs.py), which test_rollout.py deploys",
+    labs.LABS[
+        2
+    ].work: "is k8s/naive.yaml (tests/scenarios/test_labs.py), which test_rollout.py deploys",
     labs.LABS[2].solution: "make check LAB=2 deploys it (test_lab_checks.py)",
     labs.LABS[4].work: "lab 4's check deploys it (test_lesson_outcomes.py)",
-    labs.LABS[4].solution: "is k8s/safe.yaml (tests/test_labs.py), which test_rollout.py deploys",
+    labs.LABS[
+        4
+    ].solution: "is k8s/safe.yaml (tests/scenarios/test_labs.py), which test_rollout.py deploys",
 }
 LAB_FILES = sorted(
     str(path.relative_to(ROOT))

@@ -9,15 +9,15 @@ requests, and safe keeps warming pods out of the Service whatever the warm-up.""
 
 import pytest
 
-from tools import drills
-from tools.cluster import settled
-from tools.results import (
+from tools.cluster.commands import settled
+from tools.results.result import (
     BURST_OUTAGE_WITHIN_S,
     LATE_FAILED_SHARE,
     after_burst,
     report,
     verdicts,
 )
+from tools.scenarios import drills
 
 # The crash drill runs about 25 s (the restarted app's warm-up) at 200 requests/s: fewer
 # requests than this, and the traffic did not run as asked.

@@ -4,8 +4,9 @@ Deployment's preStop pause, on every node of a multi-node kind cluster."""
 import pytest
 
 from tests.helpers import safe_pre_stop_s
-from tools import kube_proxy, propagation
-from tools.cluster import ClusterError, start_from
+from tools.cluster import kube_proxy
+from tools.cluster.commands import ClusterError, start_from
+from tools.scenarios import propagation
 
 DELETIONS = 3
 # The pause has to outlast the slowest node even on a busier machine than the one measured:

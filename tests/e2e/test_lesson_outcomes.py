@@ -10,12 +10,12 @@ import threading
 
 import pytest
 
-from tools import cluster as commands
-from tools import labs, lesson, variants
-from tools.lesson import by_name
-from tools.results import report
-from tools.traffic_options import TrafficOptions
-from tools.variants import render
+from tools.cluster import commands
+from tools.results.result import report
+from tools.scenarios import labs, lesson, variants
+from tools.scenarios.lesson import by_name
+from tools.scenarios.variants import render
+from tools.traffic.options import TrafficOptions
 
 IMAGE = "myapp"
 WARM_UP_S = 2
@@ -69,8 +69,8 @@ def test_safe_loses_nothing_short_on_new_connections_or_slow_on_kept_alive_ones(
 
 def test_without_pre_stop_requests_on_new_connections_fail_as_lab_4s_check_says(cluster, setup):
     """Lab 4's start is safe.yaml without its preStop pause, the no-prestop row (a test in
-    tests/test_labs.py holds them to the same Deployment): `make check LAB=4`'s rollout, with
-    the control's traffic and warm-up, fails the lab and shows the row's lesson."""
+    tests/scenarios/test_labs.py holds them to the same Deployment): `make check LAB=4`'s
+    rollout, with the control's traffic and warm-up, fails the lab and shows the row's lesson."""
     result = labs.check(4, labs.LABS[4].work, setup)
     message = report([result])
     assert labs.verdict(4, result).startswith("fail: lab 4: "), message

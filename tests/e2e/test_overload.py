@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tools import cluster as commands
-from tools.lesson import by_name
-from tools.traffic import Watcher
-from tools.variants import CONTAINER, render, replace
+from tools.cluster import commands
+from tools.scenarios.lesson import by_name
+from tools.scenarios.variants import CONTAINER, render, replace
+from tools.traffic.watcher import Watcher
 
 # Liveness probed every 2 s instead of safe.yaml's 10 s, in both variants: what restarts a pod is
 # where liveness is answered (the master, or the request pool), not how often it asks, and 3

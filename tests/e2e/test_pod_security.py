@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from tools import cluster as commands
-from tools.traffic_options import TrafficOptions
+from tools.cluster import commands
+from tools.traffic.options import TrafficOptions
 
 NAMESPACE = "myapp-restricted"
 VIOLATION = 'would violate PodSecurity "restricted:latest"'

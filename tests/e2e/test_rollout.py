@@ -8,8 +8,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tools import chart, crosscheck, defaults, scenarios
-from tools.results import report
+from tools.results import chart
+from tools.results.result import report
+from tools.scenarios import crosscheck
+from tools.scenarios import runner as scenarios
+from tools.traffic import defaults
 
 
 @pytest.fixture

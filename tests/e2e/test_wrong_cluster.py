@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from tests.helpers import ROOT
-from tools import cluster as commands
-from tools.context_guard import WORKSHOP_CONTEXT
+from tools.cluster import commands
+from tools.cluster.guard import WORKSHOP_CONTEXT
 
 WORK_CONTEXT = "acme-prod"
 

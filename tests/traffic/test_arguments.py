@@ -1,0 +1,63 @@
+"""tools/cli_options.py: the options both CLIs share, parsed into TrafficOptions."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.cli.parser import OneLineArgumentParser
+from tools.traffic import defaults
+from tools.traffic.arguments import add_traffic_arguments, traffic_options
+
+
+def parse(*args: str):
+    parser = OneLineArgumentParser(prog="tool")
+    parser.add_argument("--url", default=defaults.URL)
+    add_traffic_arguments(parser)
+    return parser.parse_args(list(args))
+
+
+def test_defaults_come_from_one_place() -> None:
+    options = traffic_options(parse())
+    assert options.url == defaults.URL
+    assert options.concurrency == defaults.CONCURRENCY
+    assert options.rate == defaults.RATE
+    assert options.keepalive is False
+    assert options.timeout == defaults.TIMEOUT_S
+
+
+def test_values_are_parsed() -> None:
+    options = traffic_options(
+        parse("--concurrency", "3", "--keepalive", "--rate", "42.5", "--timeout", "0.5")
+    )
+    assert (options.concurrency, options.keepalive, options.rate, options.timeout) == (
+        3,
+        True,
+        42.5,
+        0.5,
+    )
+
+
+def test_rate_max_means_unpaced() -> None:
+    assert traffic_options(parse("--rate", "max")).rate is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--concurrency", "0"], "argument --concurrency: must be from 1 to 1000, got 0"),
+        (["--concurrency", "100000"], "argument --concurrency: must be from 1 to 1000, got 100000"),
+        (["--concurrency", "many"], "argument --concurrency: 'many' is not a number"),
+        (["--rate", "0"], "argument --rate: must be greater than 0, or max, got 0"),
+        (["--rate", "inf"], "argument --rate: must be greater than 0, or max, got inf"),
+        (["--timeout", "0"], "argument --timeout: must be greater than 0 and at most 300, got 0"),
+        (
+            ["--timeout", "1e10"],
+            "argument --timeout: must be greater than 0 and at most 300, got 1e10",
+        ),
+    ],
+)
+def test_bad_values_are_one_line(capsys, args: list[str], message: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse(*args)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == f"tool: {message}\n"
