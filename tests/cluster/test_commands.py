@@ -1,5 +1,5 @@
-"""tools/cluster.py without a cluster: command errors as one line, waiting with a limit, the
-crash drill's kill through a (fake) docker, and the tools' own deploys run by the make that
+"""tools/cluster/commands.py without a cluster: command errors as one line, waiting with a limit,
+the crash drill's kill through a (fake) docker, and the tools' own deploys run by the make that
 started them."""
 
 import os

@@ -1,5 +1,5 @@
-"""tools/deploy.py, what the deploy targets run, against a fake cluster: a kubectl that keeps
-what it was asked and what it was given to apply (reading the files through the real kubectl),
+"""tools/cluster/deploy.py, what the deploy targets run, against a fake cluster: a kubectl that
+keeps what it was asked and what it was given to apply (reading the files through the real kubectl),
 and a docker that has the images."""
 
 from __future__ import annotations

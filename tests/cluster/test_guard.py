@@ -1,4 +1,4 @@
-"""tools/context_guard.py, and every command that changes a cluster asking it first: with a fake
+"""tools/cluster/guard.py, and every command that changes a cluster asking it first: with a fake
 kubectl whose context is a work cluster, each make target and tool refuses in one line, and the
 fake's log shows that nothing but the guard's question to kubectl ran. The targets that must ask
 are derived from the Makefile; a real kubectl shows that every way of pointing it is seen."""
@@ -68,7 +68,7 @@ def test_naming_another_context_than_kubectls_is_refused():
     )
 
 
-# What the fake kubectl is asked for its context: the guard's question (tools/context_guard.py).
+# What the fake kubectl is asked for its context: the guard's question (tools/cluster/guard.py).
 ASKED = "kubectl config view --minify --output=jsonpath={.current-context}"
 
 

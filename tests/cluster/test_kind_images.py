@@ -1,5 +1,5 @@
-"""tools/kind_images.py against fake `docker`, `kind` and `kubectl` on PATH: a cluster whose nodes'
-containerd images live in a JSON file, and a Docker with either image store."""
+"""tools/cluster/kind_images.py against fake `docker`, `kind` and `kubectl` on PATH: a cluster whose
+nodes' containerd images live in a JSON file, and a Docker with either image store."""
 
 import json
 import os

@@ -1,5 +1,5 @@
-"""tools/kube_proxy.py without a cluster: kube-proxy's mode from its configuration, and the pod
-addresses its rules DNAT to, in iptables and in nftables mode."""
+"""tools/cluster/kube_proxy.py without a cluster: kube-proxy's mode from its configuration, and the
+pod addresses its rules DNAT to, in iptables and in nftables mode."""
 
 from pathlib import Path
 

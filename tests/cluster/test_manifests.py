@@ -1,4 +1,4 @@
-"""tools/manifest_file.py: what `make deploy FILE=...` reads, as YAML documents through a real
+"""tools/cluster/manifests.py: what `make deploy FILE=...` reads, as YAML documents through a real
 kubectl (no cluster needed), whatever their layout, and the one line a wrong file gets."""
 
 from __future__ import annotations

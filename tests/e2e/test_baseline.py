@@ -3,8 +3,8 @@
 from tools.results.result import report
 from tools.scenarios import runner as scenarios
 
-# 10 s at the default 200 requests/s and the wait for healthy traffic around them (measured:
-# 2,537 requests in 14.3 s on kind, one node): the zero stands on at least this many.
+# 10 s at the default 200 requests/s, and the wait for healthy traffic around them: the zero
+# stands on at least this many.
 MIN_REQUESTS = 1_500
 
 

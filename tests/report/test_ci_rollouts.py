@@ -1,4 +1,4 @@
-"""tools/ci_rollouts.py: the rollouts CI did, read from its log, each naming the other tests
+"""tools/report/ci_rollouts.py: the rollouts CI did, read from its log, each naming the other tests
 that rolled the same thing the same way."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""tools/report.py: the docs' measured tables are what their results files give, and a table
+"""tools/report/docs.py: the docs' measured tables are what their results files give, and a table
 that no longer matches its file is found."""
 
 from __future__ import annotations

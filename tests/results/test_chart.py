@@ -1,4 +1,4 @@
-"""Tests for tools/chart.py: SVG structure, bar data, rollout band, escaping, file output."""
+"""tools/results/chart.py: SVG structure, bar data, rollout band, escaping, file output."""
 
 from __future__ import annotations
 

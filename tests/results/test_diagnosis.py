@@ -1,5 +1,5 @@
-"""tools/diagnosis.py: pod changes from kubectl's watch lines (a fake kubectl), failure bursts,
-and the timeline a failed verdict shows."""
+"""tools/results/diagnosis.py: pod changes from kubectl's watch lines (a fake kubectl), failure
+bursts, and the timeline a failed verdict shows."""
 
 import dataclasses
 import itertools

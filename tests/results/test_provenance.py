@@ -1,4 +1,4 @@
-"""tools/provenance.py: what every results file says about where and when it was measured."""
+"""tools/results/provenance.py: what every results file says of where and when it was measured."""
 
 from __future__ import annotations
 

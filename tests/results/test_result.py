@@ -1,4 +1,5 @@
-"""tools/results.py: expectations, the results table and the verdicts, from hand-made results."""
+"""tools/results/result.py: expectations, the results table and the verdicts, from hand-made
+results."""
 
 import dataclasses
 import json
@@ -78,7 +79,7 @@ def crash(late: int = 0, outage: float = 0.05) -> Result:
 @pytest.mark.parametrize(
     ("late", "outage", "met"),
     [
-        # The burst measured on kind at 200/s, alone or with a few resets from reused ports.
+        # A crash's burst as kind shows it at 200/s, alone or with a few resets from reused ports.
         (0, 0.1, True),
         (6, 0.1, True),
         # A port the proxy keeps reusing (300/s), or traffic still routed to the dead pod.

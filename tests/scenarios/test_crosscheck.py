@@ -1,5 +1,5 @@
-"""tools/crosscheck.py without a cluster: vegeta's results read as the watcher's outcomes, and
-when the two tools agree."""
+"""tools/scenarios/crosscheck.py without a cluster: vegeta's results read as the watcher's outcomes,
+and when the two tools agree."""
 
 import json
 

@@ -1,4 +1,5 @@
-"""tools/drills.py: what each drill expects of naive and safe (the drills run in tests/e2e)."""
+"""tools/scenarios/drills.py: what each drill expects of naive and safe (the drills run in
+tests/e2e)."""
 
 from tests.helpers import ROOT
 from tools.results.result import Expectation

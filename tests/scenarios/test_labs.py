@@ -1,5 +1,5 @@
-"""labs/ and tools/labs.py: every lab asks before it answers, the checked ones start from what
-they say, and a verdict gives the numbers."""
+"""labs/ and tools/scenarios/labs.py: every lab asks before it answers, the checked ones start from
+what they say, and a verdict gives the numbers."""
 
 from __future__ import annotations
 

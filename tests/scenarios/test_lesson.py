@@ -1,4 +1,4 @@
-"""tools/lesson.py: one row per variant, summed over its rollouts, from hand-made results."""
+"""tools/scenarios/lesson.py: one row per variant, summed over its rollouts, from made results."""
 
 import dataclasses
 

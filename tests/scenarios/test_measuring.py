@@ -1,4 +1,4 @@
-"""tools/measuring.py without a cluster: the notes of a run and what counts as healthy."""
+"""tools/scenarios/measuring.py without a cluster: the notes of a run and what counts as healthy."""
 
 import dataclasses
 

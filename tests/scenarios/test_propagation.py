@@ -1,5 +1,5 @@
-"""tools/propagation.py without a cluster: reading EndpointSlices, picking pods, polling, the
-report, and the command line (the measurement itself runs in tests/e2e; kube-proxy's rules are
+"""tools/scenarios/propagation.py without a cluster: reading EndpointSlices, picking pods, polling,
+the report, and the command line (the measurement itself runs in tests/e2e; kube-proxy's rules are
 tests/cluster/test_kube_proxy.py's)."""
 
 import json

@@ -1,4 +1,4 @@
-"""tools/cli_options.py: the options both CLIs share, parsed into TrafficOptions."""
+"""tools/traffic/arguments.py: the options both CLIs share, parsed into TrafficOptions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""tools/live.py: the one line per second, from recorded outcomes and from a running watcher."""
+"""tools/traffic/live.py: the one line per second, from recorded outcomes and from a running
+watcher."""
 
 from __future__ import annotations
 

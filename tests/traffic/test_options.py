@@ -1,4 +1,4 @@
-"""tools/traffic_options.py: a bad option is one clear error; good ones mean what they say."""
+"""tools/traffic/options.py: a bad option is one clear error; good ones mean what they say."""
 
 from __future__ import annotations
 

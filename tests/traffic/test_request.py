@@ -1,4 +1,4 @@
-"""tools/http_request.py: how each way a request can fail is named."""
+"""tools/traffic/request.py: how each way a request can fail is named."""
 
 from __future__ import annotations
 

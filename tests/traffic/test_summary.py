@@ -1,4 +1,4 @@
-"""tools/summary.py: what a run amounts to, from hand-made outcomes."""
+"""tools/traffic/summary.py: what a run amounts to, from hand-made outcomes."""
 
 from __future__ import annotations
 

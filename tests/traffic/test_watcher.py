@@ -1,4 +1,4 @@
-"""tools/traffic.py against real HTTP servers and sockets on 127.0.0.1."""
+"""tools/traffic/watcher.py against real HTTP servers and sockets on 127.0.0.1."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""argparse with usage errors as one `PROGRAM: ...` line (e.g. `watch: ...`) instead of usage
-text, for every command line of the kit. Python 3.8+, like tools/doctor.py, which uses it."""
+"""argparse with usage errors as one `PROGRAM: ...` line (e.g. `watch: ...`) instead of usage text,
+for every command line of the kit. Python 3.8+, like tools/doctor/preflight.py, which uses it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""What to do about what make doctor finds, on each system attendees bring: macOS with
-Homebrew, Windows' WSL2 (Ubuntu) and Linux with apt. One short command per problem; the section
-of docs/troubleshooting.md each line names says more. Python 3.8+, like tools/doctor.py."""
+"""What to do about what make doctor finds, on each system attendees bring: macOS with Homebrew,
+Windows' WSL2 (Ubuntu) and Linux with apt. One short command per problem; the section of
+docs/troubleshooting.md each line names says more. Python 3.8+, like tools/doctor/preflight.py."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 fails with one line before anything is changed. Without a PodDisruptionBudget in the files,
 safe's is deleted, so switching to naive leaves none behind.
 
-The Makefile's guard (tools/context_guard.py) has let the cluster through before this runs.
+The Makefile's guard (tools/cluster/guard.py) has let the cluster through before this runs.
 
 Usage: python3 -m tools.cluster.deploy --image myapp [--version 1|2|3] [--timeout 180s]
                                 [--startup-delay S] FILE...

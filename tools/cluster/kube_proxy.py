@@ -1,5 +1,5 @@
 """kube-proxy's rules on a kind node: which mode it runs in, how to read its rules, and which
-pod addresses they send new connections to (what tools/propagation.py polls).
+pod addresses they send new connections to (what tools/scenarios/propagation.py polls).
 
 Usage:
     python3 -m tools.cluster.kube_proxy     # print the mode kube-proxy runs in (make report-nodes)

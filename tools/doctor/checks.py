@@ -1,5 +1,5 @@
 """What every doctor check is made of: run a command without ever raising, read the version
-in what it says, and the line each check ends in. Python 3.8+, like tools/doctor.py."""
+in what it says, and the line each check ends in. Python 3.8+, like tools/doctor/preflight.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """make doctor's questions to Docker: the engine, the memory, CPUs and disk it has for kind's
 nodes, its architecture and image store, and the workshop's images. Python 3.8+, like
-tools/doctor.py."""
+tools/doctor/preflight.py."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Every rollout CI's end-to-end tests do, listed from a run: test, what was rolled, from which
 version to which, with which warm-up, and how long until every replica was updated and available.
-tools/deploy.py (make deploy-*, make check, make rollback) and the lesson's variants write one JSON
-line each to ROLLOUT_LOG; after each stage of .ci/run this adds the stage, with the cluster it ran
-on, to a results file, and prints its table, so that docs/ci.md's list is generated from a run.
+tools/cluster/deploy.py (make deploy-*, make check, make rollback) and the lesson's variants write
+one JSON line each to ROLLOUT_LOG; after each stage of .ci/run this adds the stage, with the cluster
+it ran on, to a results file, and prints its table, so that docs/ci.md's list is generated from a
+run.
 
 Usage: python3 -m tools.report.ci_rollouts --stage NAME --log FILE --json RESULTS
 Exit status: 0, or 2 when the log or the results file cannot be read.

@@ -12,15 +12,14 @@ from tools.results.diagnosis import Burst, PodEvent, timeline
 from tools.traffic.summary import SLOW_S, Summary, pacing
 
 # A crash cannot be graceful: what the dead pod held, and the new connections sent to it until
-# it leaves the Service, fail in one burst. Measured on kind at about 200 requests/s (4 kills):
-# 1.5 to 2.5 s, never more than 0.09 s of every request failing (docs/deep-dives.md, "The
-# crash drill").
+# it leaves the Service, fail in one burst, short of every request failing (what was measured:
+# docs/deep-dives.md, "The crash drill").
 BURST_WITHIN_S = 3.0
 BURST_OUTAGE_WITHIN_S = 0.5
 # After the burst, on kind, a reset can still come from a port the port proxy reused
-# (docs/deep-dives.md): at most this share of the later requests. Measured: 0 to 0.1 % at
-# 200/s; 1.9 and 5.4 % where the proxy's ports ran out (230-260/s); routing on to the dead pod
-# fails a third, an outage all.
+# (docs/deep-dives.md, with what was measured): at most this share of the later requests, above
+# what the default rate gives and below what the proxy's ports running out, or routing on to
+# the dead pod, would.
 LATE_FAILED_SHARE = 0.005
 # Said under a crash drill with failures after the burst: the one cause found so far.
 LATE_FAILURES = (
@@ -94,7 +93,7 @@ class Result:
     rollout_completed: bool | None = None
     # Whether the traffic was healthy again before measure() stopped waiting for it.
     recovered: bool = True
-    # What the pods did meanwhile, and the failed requests in bursts (tools/diagnosis.py).
+    # What the pods did meanwhile, and the failed requests in bursts (tools/results/diagnosis.py).
     pod_events: list[PodEvent] = field(default_factory=list)
     failure_bursts: list[Burst] = field(default_factory=list)
     # The other watchers' summaries, where more traffic watched the same action (Setup.also).

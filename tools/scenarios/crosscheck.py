@@ -79,7 +79,7 @@ def share(summary: Summary) -> float:
     return summary.failed / summary.requests if summary.requests else 0.0
 
 
-# What vegeta's error text says, in the watcher's failure kinds (tools/traffic.py classify()).
+# What vegeta's error text says, in the watcher's failure kinds (tools/traffic/request.py).
 ERROR_KINDS = (
     ("refused", "refused"),
     ("reset", "reset"),

@@ -15,11 +15,11 @@ Usage:
                                                  #   every request takes S seconds
 
 Options: --url URL, --concurrency N, --rate R, --keepalive, --timeout S (defaults in
-tools/defaults.py), --json FILE (results), --svg FILE (a picture of the runs), --quiet (no
+tools/traffic/defaults.py), --json FILE (results), --svg FILE (a picture of the runs), --quiet (no
 live lines).
 Exit status: 0 when every expectation held (safe lost nothing, or only a crash's short
 burst; naive lost something where the lesson says it must; in the lesson, the control lost
-nothing and every row showed what it teaches under that traffic: tools/lesson.py), 1
+nothing and every row showed what it teaches under that traffic: tools/scenarios/lesson.py), 1
 otherwise, 2 on bad usage or when the cluster cannot be used.
 """
 

@@ -14,11 +14,11 @@ CONCURRENCY = 8
 # crashed pod reset is the only free one, is handed out again and again, and the node's
 # connection tracking sends it back to the dead pod (docs/deep-dives.md, "The crash drill").
 RATE = 200.0
-# How long one request may take before it counts as failed, for every tool. Measured
-# (docs/results.md, "How long a request takes"): no successful request of 1,103,642 took more
-# than 268 ms, but one whose first SYN, or first two, go unanswered takes 1 s or 3 s (Linux
-# sends it again after 1 s, then 2 s later). 5 s counts those as slow, not failed, while a
-# request to a gone or closed pod hangs for good or is refused or reset, and still counts.
+# How long one request may take before it counts as failed, for every tool: a successful one
+# takes milliseconds (docs/results.md, "How long a request takes"), but one whose first SYN, or
+# first two, go unanswered takes 1 s or 3 s (Linux sends it again after 1 s, then 2 s later).
+# 5 s counts those as slow, not failed, while a request to a gone or closed pod hangs for good
+# or is refused or reset, and still counts.
 TIMEOUT_S = 5.0
 # Requests in flight at most (open loop): a request answered in 2-10 ms leaves one or two in
 # flight at 200/s, so only a stall reaches this (2.5 s of requests with no answer); a slot due

@@ -10,7 +10,7 @@ Usage:
     python3 -m tools.traffic.watch http://127.0.0.1:8080/ --keepalive --concurrency 4 --rate 200
     python3 -m tools.traffic.watch http://127.0.0.1:8080/ --duration 60 --json --max-failures 0
 
-Options (`--help` gives each default, from tools/defaults.py):
+Options (`--help` gives each default, from tools/traffic/defaults.py):
     --concurrency N   connections kept ready, or with --rate max the loops
     --keepalive       reuse connections instead of a new one per request
     --rate R          requests per second, scheduled by the clock, or max: the loops back to
@@ -22,7 +22,7 @@ Options (`--help` gives each default, from tools/defaults.py):
     --max-failures N  exit 1 when more than N requests failed
     --no-check        skip the initial reachability check
 
-The live lines are described in tools/live.py.
+The live lines are described in tools/traffic/live.py.
 Exit status: 0, or 1 when --max-failures is exceeded, or 2 on bad usage / unreachable URL.
 """
 
