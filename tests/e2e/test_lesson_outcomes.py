@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from tests.e2e.conftest import LIVENESS_PERIOD_S, liveness_every
 from tools.cluster import commands
 from tools.results.result import report
 from tools.scenarios import labs, lesson, variants
@@ -35,9 +36,10 @@ SLOW_TIMEOUT_S = 3 * SLOW_S
 # How a request to a pod that stopped listening fails: reset or refused by the pod, or, sent to
 # a pod address already gone, answered by the node's filter (docs/lesson.md, "What the tables say").
 STOPPED_LISTENING = {"reset", "refused", "http_other"}
-# Kubernetes' progress deadline for the stuck rollout: liveness restarts the warming pod about
-# 30 s in (3 failures x 10 s), so 60 s shows what safe.yaml's 120 s does, in half the time.
-STUCK_DEADLINE_S = 60
+# Kubernetes' progress deadline for the stuck rollout: with liveness every LIVENESS_PERIOD_S
+# (conftest.py), it restarts the 60 s warm-up about 6 s in (3 failures x 2 s), and again and
+# again, so 20 s shows what safe.yaml's 120 s does with its 10 s liveness.
+STUCK_DEADLINE_S = 20
 # A rollout here (a 2 s warm-up) runs within half a minute of traffic at 200/s: a zero stands on
 # at least this many.
 MIN_REQUESTS = 3_000
@@ -51,19 +53,13 @@ def kept_alive_loops(traffic: TrafficOptions) -> TrafficOptions:
     )
 
 
-def test_safe_loses_nothing_short_on_new_connections_or_slow_on_kept_alive_ones(cluster, setup):
-    """The control of the rows below, one rollout watched both ways at once: short requests on
-    new connections (the no-prestop row's traffic) and slow ones on kept-alive connections (the
-    no-graceful and short-grace rows'). Safe loses neither, so what those rows lose is what
-    each removes, not the setup (2 s warm-up)."""
-    both = dataclasses.replace(setup, also=(kept_alive_loops(setup.traffic).asking_delay(SLOW_S),))
-    control = lesson.rollout(by_name("safe"), 1, IMAGE, both, warm_up_s=WARM_UP_S)
+def test_safe_loses_nothing_on_short_requests_on_new_connections(cluster, setup):
+    """The control of the no-prestop row below (lab 4's start): the same traffic and warm-up
+    (2 s), so that what that row loses is what the pause is for, not the setup."""
+    control = lesson.rollout(by_name("safe"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
     message = report([control])
     assert control.summary.requests >= MIN_REQUESTS, message
-    (slow,) = control.also
-    assert slow.ok_by_version.get("2", 0) > 0, message
-    for summary in control.summaries:
-        assert summary.failed == 0, message
+    assert control.summary.failed == 0, message
     assert control.met_expectation, message
 
 
@@ -88,21 +84,30 @@ def test_without_pre_stop_requests_on_new_connections_fail_as_lab_4s_check_says(
     assert summary.last_failure_s <= started + result.rollout_seconds + LAST_POD_GONE_S, message
 
 
-@pytest.mark.parametrize("name", ["no-graceful", "short-grace"])
-def test_slow_requests_in_flight_when_a_pod_stops_are_cut_off(cluster, setup, name):
+# Slow requests are not sent beside the short ones of the control above: 16 loops of 5 s
+# requests hold most of the pods' 24 threads (3 pods x 2 workers x 4), so short requests queue
+# behind them and time out, whatever the Deployment (measured, docs/ci.md).
+@pytest.mark.parametrize(
+    ("name", "loses_requests"),
+    [("safe", False), ("no-graceful", True), ("short-grace", True)],
+)
+def test_slow_requests_in_flight_when_a_pod_stops(cluster, setup, name, loses_requests):
     loops = dataclasses.replace(setup, traffic=kept_alive_loops(setup.traffic))
     result = lesson.rollout(by_name(name), 1, IMAGE, loops, slow_s=SLOW_S, warm_up_s=WARM_UP_S)
     summary = result.summary
-    # no-graceful: SIGTERM cuts them off; short-grace: the kubelet SIGKILLs the pod 2 s after
-    # its pause, mid-drain.
-    assert summary.failed > 0, report([result])
+    # safe: the pause, then the drain lets every slow request finish; no-graceful: SIGTERM
+    # cuts them off; short-grace: the kubelet SIGKILLs the pod 2 s after its pause, mid-drain.
+    assert (summary.failed > 0) == loses_requests, report([result])
     assert summary.ok_by_version.get("2", 0) > 0, report([result])
 
 
 def test_without_startup_probe_a_long_warm_up_restarts_and_never_rolls_out(cluster, setup):
     variant = by_name("no-startup-probe")
     deadline = variants.replace("/spec/progressDeadlineSeconds", STUCK_DEADLINE_S)
-    variant = dataclasses.replace(variant, rolled_to_patch=(*variant.rolled_to_patch, deadline))
+    often = liveness_every(LIVENESS_PERIOD_S)
+    variant = dataclasses.replace(
+        variant, rolled_to_patch=(*variant.rolled_to_patch, deadline, often)
+    )
     result = lesson.rollout(variant, 1, IMAGE, setup)
     message = report([result])
     assert result.rollout_completed is False, message

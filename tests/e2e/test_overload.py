@@ -7,22 +7,22 @@ import json
 
 import pytest
 
+from tests.e2e.conftest import LIVENESS_PERIOD_S, liveness_every
 from tools.cluster import commands
 from tools.scenarios.lesson import by_name
-from tools.scenarios.variants import CONTAINER, render, replace
+from tools.scenarios.variants import render
 from tools.traffic.watcher import Watcher
 
-# Liveness probed every 2 s instead of safe.yaml's 10 s, in both variants: what restarts a pod is
-# where liveness is answered (the master, or the request pool), not how often it asks, and 3
-# failures then take 6 s instead of 30 s.
-LIVENESS_PERIOD_S = 2
-# Over twice as long as liveness tolerates (3 failures x 2 s) if it were answered through the pool.
+# In both variants liveness is probed every LIVENESS_PERIOD_S (conftest.py): what restarts a pod
+# here is where liveness is answered, the master or the request pool. Over twice as long as
+# liveness then tolerates (3 failures x 2 s) if it were answered through the pool.
 FLOOD_SECONDS = 15
 # Three times the 24 threads that 3 pods x 2 workers x 4 threads have. Kept-alive, so the
 # connections stay with their pods even once those drop out of the Service as not ready:
-# with liveness answered through the pool, every pod was restarted (a past measurement).
+# with liveness answered through the pool, every pod was restarted.
 FLOOD_CLIENTS = 72
-SLOW_S = 10
+# Longer than liveness's 2 s timeout, and short, so the flood's last requests drain soon.
+SLOW_S = 5
 
 
 def restart_counts() -> dict[str, int]:
@@ -36,9 +36,10 @@ def restart_counts() -> dict[str, int]:
 def test_a_flood_of_slow_requests_restarts_pods_only_where_liveness_asks_readiness(
     cluster, setup, name, restarts
 ):
-    often = replace(f"{CONTAINER}/livenessProbe/periodSeconds", LIVENESS_PERIOD_S)
     variant = by_name(name)
-    variant = dataclasses.replace(variant, patch=(*variant.patch, often))
+    variant = dataclasses.replace(
+        variant, patch=(*variant.patch, liveness_every(LIVENESS_PERIOD_S))
+    )
     commands.start_from_manifest(render(variant, "myapp:1"), "1", setup.traffic, f"{name} v1")
     before = restart_counts()
     flood = dataclasses.replace(

@@ -16,8 +16,9 @@ def promise(variant: str) -> Expectation:
     return Expectation.REPORT_ONLY if variant == "naive" else Expectation.NO_FAILURES
 
 
-def drill_broken(variant: str, setup: Setup) -> list[Result]:
-    """Roll to myapp:3 (never ready, / answers 500), then roll back."""
+def drill_broken(variant: str, setup: Setup, give_up: str = "30s") -> list[Result]:
+    """Roll to myapp:3 (never ready, / answers 500), then roll back; `give_up`: how long the
+    safe rollout to it is waited for (kubectl's duration)."""
     cluster.start_from(variant, "1", setup.traffic)
 
     def roll_to_broken(notes: Notes) -> None:
@@ -28,7 +29,7 @@ def drill_broken(variant: str, setup: Setup) -> list[Result]:
             f"deploy-{variant}",
             expect_ok=variant == "naive",
             VERSION="3",
-            ROLLOUT_TIMEOUT="30s",
+            ROLLOUT_TIMEOUT=give_up,
         )
 
     def roll_back(notes: Notes) -> None:
