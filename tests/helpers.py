@@ -55,16 +55,18 @@ def safe_pre_stop_s() -> int:
     return pre_stop["sleep"]["seconds"]
 
 
+def run_in_kit(
+    command: list[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command from the repo root, as an attendee types it there, its output kept."""
+    return subprocess.run(
+        command, cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def run_module(module: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """`python -m MODULE ARGS...` from the repo root, as the Makefile runs the tools."""
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_in_kit([sys.executable, "-m", module, *args], timeout=timeout)
 
 
 def load_manifest(name: str) -> dict:

@@ -125,6 +125,32 @@ def test_cluster_without_a_running_docker_is_one_line(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(("cgroup", "patched"), [("2", False), ("1", True)])
+def test_cluster_creates_kinds_cluster_with_its_configuration_and_node_image(
+    tmp_path, cgroup, patched
+):
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", 30080), 1):
+        pytest.skip("127.0.0.1:30080 is taken here (a cluster runs): make cluster would refuse")
+    # A docker whose engine answers and has every image; a kind with no cluster yet, which
+    # keeps what it was asked to create and the configuration it was given.
+    fake_tool(tmp_path, "docker", f'case "$*" in info*) echo {cgroup};; esac')
+    asked = tmp_path / "asked"
+    kind = fake_tool(
+        tmp_path,
+        "kind",
+        f"""case "$1" in create) echo "$@" > {asked}; shift 4; cat "$1" > {asked}.yaml;; esac""",
+    )
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    result = make("cluster", f"KIND={kind}", "NODES=2", "KIND_NODE_IMAGE=kindest/node:vX", env=env)
+    assert result.returncode == 0, result.stderr
+    assert asked.read_text().split()[:3] == ["create", "cluster", "--name"]
+    assert asked.read_text().split()[-4:] == ["--image", "kindest/node:vX", "--wait", "180s"]
+    config = yaml.safe_load((tmp_path / "asked.yaml").read_text())
+    assert [node["role"] for node in config["nodes"]] == ["control-plane", "worker"]
+    assert ("kubeadmConfigPatches" in config) == patched
+    assert ("cgroup v1 host" in result.stdout) == patched
+
+
 @pytest.fixture
 def docker_engine(require):
     require(shutil.which("docker") is not None, "docker is not installed")

@@ -67,15 +67,14 @@ create() {
     fi
     image=(--image "$KIND_NODE_IMAGE")
   fi
-  local file
-  file=$(mktemp)
-  trap 'rm -f "$file"' EXIT
-  config >"$file"
-  if grep -q failCgroupV1 "$file"; then
+  config_file=$(mktemp)
+  trap 'rm -f "$config_file"' EXIT
+  config >"$config_file"
+  if grep -q failCgroupV1 "$config_file"; then
     echo "cgroup v1 host: allowing it in the kubelet's configuration (failCgroupV1: false;" \
       "Kubernetes 1.35+ refuses cgroup v1 otherwise)"
   fi
-  "$KIND" create cluster --name "$KIND_CLUSTER" --config "$file" "${image[@]}" --wait 180s
+  "$KIND" create cluster --name "$KIND_CLUSTER" --config "$config_file" "${image[@]}" --wait 180s
 }
 
 check_settings

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_in_kit, run_module
 from tools.cluster import kind_images
 
 # One script for docker, kind and kubectl: what it is called as picks the part it plays. State:
@@ -314,13 +314,7 @@ def test_bad_arguments_are_one_line(argv, message):
 
 
 def test_make_load_puts_the_built_images_on_the_nodes_through_this_module(classic):
-    result = subprocess.run(
-        ["make", "--no-print-directory", "load", "KIND=kind", "KUBECTL=kubectl"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_in_kit(["make", "--no-print-directory", "load", "KIND=kind", "KUBECTL=kubectl"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("myapp:2: loaded into ws-control-plane, ws-worker of")
     assert [call.split()[:3] for call in classic.calls("kind load")] == [
@@ -329,13 +323,7 @@ def test_make_load_puts_the_built_images_on_the_nodes_through_this_module(classi
 
 
 def test_without_cluster_it_loads_into_kubectls_kind_cluster_only_what_docker_built(classic):
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.cluster.kind_images", "--built-only", "myapp:2", "myapp:7"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_module("tools.cluster.kind_images", "--built-only", "myapp:2", "myapp:7")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("myapp:2: loaded into ws-control-plane, ws-worker of")
     assert "myapp:7" not in result.stdout

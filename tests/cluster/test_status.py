@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import ROOT, fake_tool
+from tests.helpers import fake_tool, run_in_kit
 
 
 def endpoint(ip: str, pod: str, node: str, ready: bool, terminating: bool) -> dict:
@@ -54,14 +54,7 @@ esac""",
     )
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
     env.pop("KUBECTL", None)
-    return subprocess.run(
-        ["make", "--no-print-directory", "status"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_in_kit(["make", "--no-print-directory", "status"], env=env)
 
 
 @pytest.mark.parametrize(("probe", "kind"), [(True, "safe"), (False, "naive")])

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import run_in_kit
 from tools.cluster import commands
 from tools.cluster.guard import WORKSHOP_CONTEXT
 
@@ -62,14 +62,11 @@ def safe_v1(cluster):
 )
 def test_a_work_context_is_refused_and_its_cluster_left_alone(safe_v1, tmp_path, command):
     before = state()
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        env=kubeconfig_copy(tmp_path / "kubeconfig", WORK_CONTEXT),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_in_kit(command, env=kubeconfig_copy(tmp_path / "kubeconfig", WORK_CONTEXT))
+    assert_refused_and_left_alone(result, before)
+
+
+def assert_refused_and_left_alone(result: subprocess.CompletedProcess[str], before: dict) -> None:
     assert result.returncode != 0
     assert f"refusing to change the cluster of kubectl context '{WORK_CONTEXT}'" in result.stderr
     assert state() == before
@@ -102,17 +99,8 @@ def test_make_clean_pointed_at_a_work_cluster_on_its_command_line_is_refused(
         )  # fmt: skip
         env["KUBECONFIG"] = str(both)
     before = state()
-    result = subprocess.run(
-        ["make", "--no-print-directory", "clean", setting],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert f"refusing to change the cluster of kubectl context '{WORK_CONTEXT}'" in result.stderr
-    assert state() == before
+    result = run_in_kit(["make", "--no-print-directory", "clean", setting], env=env)
+    assert_refused_and_left_alone(result, before)
 
 
 def cluster_name() -> str:
@@ -135,14 +123,7 @@ def test_make_cluster_points_kubectl_back_at_the_workshop_cluster(cluster, requi
             check=True,
             capture_output=True,
         )
-        result = subprocess.run(
-            ["make", "--no-print-directory", "cluster"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_in_kit(["make", "--no-print-directory", "cluster"], env=env)
         assert result.returncode == 0, f"attempt {attempt}: {result.stderr}"
         current = subprocess.run(
             [*commands.KUBECTL, "config", "current-context"],

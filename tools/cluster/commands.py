@@ -78,6 +78,16 @@ def run(
         raise ClusterError(f"{' '.join(command)} did not finish in {timeout:.0f} s") from None
 
 
+def print_or_fail(program: str, lines: Callable[[], list[str]], failed: int = 1) -> int:
+    """A command line's end: the lines printed and 0, or its error in one line and `failed`."""
+    try:
+        print("\n".join(lines()))
+    except ClusterError as error:
+        print(f"{program}: {error}", file=sys.stderr)
+        return failed
+    return 0
+
+
 def install_hint(program: str) -> str:
     """How to install the program, for the kit's own tools, on this system."""
     topic = {KUBECTL[0]: "kubectl", MAKE[0]: "make"}.get(program, Path(program).name)

@@ -82,12 +82,7 @@ def node_rules(node: str, mode: str) -> str:
 
 
 def main() -> int:
-    try:
-        print(running_mode())
-    except cluster.ClusterError as error:
-        print(f"kube_proxy: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return cluster.print_or_fail("kube_proxy", lambda: [running_mode()], failed=2)
 
 
 if __name__ == "__main__":

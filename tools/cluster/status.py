@@ -49,28 +49,23 @@ def endpoint_lines(slices: list[dict]) -> list[str]:
     return lines
 
 
+def lines() -> list[str]:
+    commands.require_reachable()
+    found = commands.kubectl("get", "deployment", "myapp", "--ignore-not-found", "-o", "name")
+    deployment = (
+        commands.kubectl_json("get", "deployment", "myapp", "-o", "json") if found else None
+    )
+    pods = commands.kubectl(
+        "get", "deployment,replicaset,pod", "-l", commands.SELECTOR, "-o", "wide"
+    )
+    slices = commands.kubectl_json(
+        "get", "endpointslices", "-l", "kubernetes.io/service-name=myapp", "--output=json"
+    )["items"]
+    return [deployment_line(deployment), *([pods] if pods else []), "", *endpoint_lines(slices)]
+
+
 def main() -> int:
-    try:
-        commands.require_reachable()
-        found = commands.kubectl("get", "deployment", "myapp", "--ignore-not-found", "-o", "name")
-        deployment = (
-            commands.kubectl_json("get", "deployment", "myapp", "-o", "json") if found else None
-        )
-        print(deployment_line(deployment))
-        pods = commands.kubectl(
-            "get", "deployment,replicaset,pod", "-l", commands.SELECTOR, "-o", "wide"
-        )
-        if pods:
-            print(pods)
-        print()
-        slices = commands.kubectl_json(
-            "get", "endpointslices", "-l", "kubernetes.io/service-name=myapp", "--output=json"
-        )["items"]
-        print("\n".join(endpoint_lines(slices)))
-    except commands.ClusterError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return commands.print_or_fail("error", lines)
 
 
 if __name__ == "__main__":

@@ -130,15 +130,10 @@ def image_built(name: str) -> bool:
 def check_node_image(node_image: str) -> Check:
     """The node image `make cluster` starts kind's nodes from is already here: it is the biggest
     download of the day, which `make prefetch` makes before it."""
-    if not node_image:
-        return ok("node-image", "make cluster uses kind's default node image")
     if image_built(node_image):
         return ok("node-image", f"{node_image} is on this machine")
-    return warn(
-        "node-image",
-        f"{node_image} is not on this machine: make prefetch pulls it, before the day"
-        f" ({DOCS}#node-image)",
-    )
+    pull = f"make prefetch pulls it, before the day ({DOCS}#node-image)"
+    return warn("node-image", f"{node_image} is not on this machine: {pull}")
 
 
 def check_images(image: str) -> Check:

@@ -238,7 +238,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--image", default="myapp", help="the image name (make's IMAGE)")
     parser.add_argument(
-        "--node-image", default="", help="the node image make cluster uses (make's KIND_NODE_IMAGE)"
+        "--node-image",
+        default=PINS["KIND_NODE_IMAGE_NEWEST"],
+        help="the node image make cluster uses (make's KIND_NODE_IMAGE)",
     )
     parser.add_argument(
         "--port",
