@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tools.report.ci_rollouts import LogError, read_log, rows, stage_table
+from tools.report.ci_rollouts import LogError, read_junit, read_log, rows, stage_table
 
 PROVENANCE = {
     "context": "kind-zero-downtime",
@@ -39,15 +39,38 @@ def test_a_rollout_done_the_same_way_by_another_test_names_it():
                             "12.3")  # fmt: skip
 
 
-def test_a_stage_says_where_it_ran_and_how_long_it_rolled():
+def test_a_stage_says_how_long_it_took_where_it_ran_its_slowest_tests_and_rollouts():
     stage = {
         "stage": "2: one node",
+        "seconds": 900,
         "provenance": PROVENANCE,
+        "tests": [{"test": f"tests.e2e.test_x::t{i}", "seconds": 20.0 - i} for i in range(12)],
         "rollouts": [rollout("t::a", "k8s/naive.yaml", "1", "2")] * 2,
     }
-    first = stage_table(stage).splitlines()[0]
-    assert first.startswith("2: one node, on `kind-zero-downtime`")
-    assert first.endswith(": 2 rollouts in 1 tests, 25 s of rolling")
+    text = stage_table(stage)
+    assert text.splitlines()[0].startswith("**2: one node**: 900 s, on `kind-zero-downtime`")
+    assert "Its 10 slowest of 12 tests:" in text and "test_x::t9" in text
+    assert "test_x::t10" not in text
+    assert "Its 2 rollouts, 25 s of rolling:" in text
+    # A stage without a cluster (the first, the build) is its seconds alone.
+    assert stage_table({"stage": "1: lint", "seconds": 300}) == "**1: lint**: 300 s"
+
+
+def test_the_slowest_tests_are_read_from_pytests_junit_file(tmp_path):
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.e2e.test_a" name="fast" time="1.25"/>'
+        '<testcase classname="tests.e2e.test_b" name="slow" time="80.04"/>'
+        "</testsuite></testsuites>"
+    )
+    assert read_junit(junit) == [
+        {"test": "tests.e2e.test_b::slow", "seconds": 80.0},
+        {"test": "tests.e2e.test_a::fast", "seconds": 1.2},
+    ]
+    junit.write_text("<testsuites")
+    with pytest.raises(LogError, match="cannot be read"):
+        read_junit(junit)
 
 
 def test_a_log_that_is_not_json_lines_is_one_line(tmp_path):

@@ -127,8 +127,9 @@ def ci_rollouts(data: dict[str, Any]) -> str:
 
 
 def ci_rollouts_heading(data: dict[str, Any]) -> str:
-    count = sum(len(stage["rollouts"]) for stage in data["stages"])
-    return f"Listed by `{data['command']}`, stage by stage: {count} rollouts"
+    total = sum(stage["seconds"] for stage in data["stages"])
+    count = sum(len(stage.get("rollouts") or []) for stage in data["stages"])
+    return f"Recorded by `{data['command']}`: {total:,} s in all, {count} rollouts"
 
 
 @dataclass(frozen=True)
