@@ -62,7 +62,10 @@ BASE_IMAGE=${KIND_OFFLINE_BASE_IMAGE:-local/kind-base:${KIND_VERSION}}
 
 # -dwarf=false: every binary is linked with -w (no DWARF), so the compiler need not emit it:
 # a tenth less compiling (CoreDNS from an empty cache: 210 -> 189 CPU seconds).
-export GOPATH=$CACHE/go GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build GOFLAGS="-mod=mod -gcflags=all=-dwarf=false"
+# GOGC=400: the compiler's own garbage collector runs a quarter as often, for about a sixth less
+# CPU in all and a little more memory (docs/ci.md); the binaries are the same, and so is the
+# build cache.
+export GOPATH=$CACHE/go GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build GOFLAGS="-mod=mod -gcflags=all=-dwarf=false" GOGC=400
 export GOTOOLCHAIN=local
 KIND=$CACHE/bin/kind
 KIND_SRC=$GOMODCACHE/sigs.k8s.io/kind@$KIND_VERSION
