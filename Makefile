@@ -53,7 +53,7 @@ PREFETCH_DIR ?= prefetch
 CONTEXT ?=
 
 # The scripts and tools read the settings from their environment.
-export KUBECTL KIND KIND_CLUSTER KIND_NODE_IMAGE NODES PROXY_MODE CONTEXT STARTUP_DELAY VEGETA
+export KUBECTL KIND KIND_CLUSTER KIND_NODE_IMAGE NODES PROXY_MODE CONTEXT VEGETA
 export PYTHON VENV MAKE IMAGE REPORT PREFETCH_DIR SAVE
 
 # First line of every target that changes a cluster: tools/cluster/guard.py refuses, in one line,

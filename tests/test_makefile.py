@@ -138,7 +138,7 @@ def test_cluster_creates_kinds_cluster_with_its_configuration_and_node_image(
     kind = fake_tool(
         tmp_path,
         "kind",
-        f"""case "$1" in create) echo "$@" > {asked}; shift 4; cat "$1" > {asked}.yaml;; esac""",
+        f"""case "$1" in create) echo "$@" > {asked}; shift 5; cat "$1" > {asked}.yaml;; esac""",
     )
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
     result = make("cluster", f"KIND={kind}", "NODES=2", "KIND_NODE_IMAGE=kindest/node:vX", env=env)

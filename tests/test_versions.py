@@ -67,13 +67,13 @@ def test_no_pinned_version_appears_outside_the_one_file():
 
 
 def test_the_search_finds_a_version_written_again_and_spares_a_generated_one():
-    tokens = pinned_tokens({"KIND_VERSION": "v0.33.0", "KUBERNETES_NEWEST": "1.37"})
+    tokens = pinned_tokens({"KIND_VERSION": "v0.98.0", "KUBERNETES_NEWEST": "1.98"})
     text = (
-        "kind v0.33.0 here\n"
-        "kind <!-- pin: KIND_VERSION -->v0.33.0<!-- /pin --> there\n"
-        "Kubernetes 1.37, not 1.37.2 nor 11.37\n"
+        "kind v0.98.0 here\n"
+        "kind <!-- pin: KIND_VERSION -->v0.98.0<!-- /pin --> there\n"
+        "Kubernetes 1.98, not 1.98.2 nor 11.98\n"
     )
     assert strays(text, tokens) == [
-        (1, "v0.33.0", "KIND_VERSION"),
-        (3, "1.37", "KUBERNETES_NEWEST"),
+        (1, "v0.98.0", "KIND_VERSION"),
+        (3, "1.98", "KUBERNETES_NEWEST"),
     ]

@@ -21,5 +21,5 @@ PINS = read()
 
 
 def dotted(version: str) -> tuple[int, ...]:
-    """'v0.33.0' -> (0, 33, 0), '1.37' -> (1, 37)."""
+    """'v0.98.0' -> (0, 98, 0), '1.98' -> (1, 98)."""
     return tuple(int(part) for part in version.lstrip("v").split("."))

@@ -158,7 +158,6 @@ SECTIONS: dict[str, Drawing] = {
         f"propagation-{mode}": Drawing(f"propagation-{mode}", propagation_lines, deletions)
         for mode in kube_proxy.RULES
     },
-    "ci-rollouts": Drawing("ci-rollouts", ci_rollouts, heading=ci_rollouts_heading),
 }
 
 
