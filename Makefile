@@ -29,7 +29,7 @@ KIND_NODE_IMAGE ?= $(KIND_NODE_IMAGE_NEWEST)
 NODES ?= 1
 PROXY_MODE ?= iptables
 # The deploy targets: 1 or 2 (3: the broken release; empty: the other one than what runs), the
-# app's warm-up in seconds (empty: its image's), your own manifest for `make deploy`.
+# warm-up in seconds of a release that has one (empty: its image's), your own manifest.
 VERSION ?=
 STARTUP_DELAY ?=
 FILE ?=

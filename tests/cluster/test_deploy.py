@@ -41,7 +41,14 @@ case "$*" in
     echo 'error: deployment "myapp" exceeded its progress deadline' >&2; exit 1; }};;
 esac""",
             )
-            fake_tool(tmp_path, "docker", 'case "$3" in myapp:[12]) exit 0;; *) exit 1;; esac')
+            fake_tool(
+                tmp_path,
+                "docker",
+                """case "$*" in
+  *myapp:1) echo '["PATH=/venv/bin", "STARTUP_DELAY=0"]';;
+  *myapp:2) echo '["PATH=/venv/bin", "STARTUP_DELAY=20"]';;
+  *) exit 1;; esac""",
+            )
             env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
             for name in ("KUBECTL", "KUBECONFIG", "CONTEXT"):
                 env.pop(name, None)
@@ -134,6 +141,13 @@ def test_a_startup_delay_given_replaces_the_images_warm_up_in_the_app_container(
     (app,) = fake_cluster.applied()[0]["spec"]["template"]["spec"]["containers"]
     assert app["env"] == [{"name": "STARTUP_DELAY", "value": "2"}]
     assert "STARTUP_DELAY=2" in result.stdout
+
+
+def test_a_release_ready_at_once_keeps_no_warm_up_whatever_startup_delay_says(fake_cluster):
+    result = fake_cluster.deploy("--version", "1", "--startup-delay", "2", "k8s/safe.yaml")
+    assert result.returncode == 0, result.stderr
+    (app,) = fake_cluster.applied()[0]["spec"]["template"]["spec"]["containers"]
+    assert "env" not in app
 
 
 @pytest.mark.parametrize("delay", ["-1", "2.5", "3601", "two"])

@@ -39,14 +39,15 @@ if tool == "kind" and args[:2] == ["get", "nodes"]:
 if tool == "kind" and args[:2] == ["load", "image-archive"]:
     if state.get("load_fails"):
         done(code=1, err="ERROR: failed to load image: exit status 1\n")
-    saved = json.load(open(args[2]))
-    for node in args[args.index("--nodes") + 1].split(","):
-        image = state["nodes"][node].setdefault(ref(saved["name"]), {"labels": {}})
-        # A single-platform save stores the platform's manifest, a plain containerd one the
-        # index (Docker's ID), a classic one a manifest kind's import makes; labels are kept.
-        image["digest"] = {"platform": "sha256:manifest", "plain": saved["id"]}.get(
-            saved["kind"], "sha256:imported")
-        image["config"] = saved["config"]
+    state["archives"].append(json.load(open(args[2])))
+    for saved in state["archives"][-1]:
+        for node in args[args.index("--nodes") + 1].split(","):
+            image = state["nodes"][node].setdefault(ref(saved["name"]), {"labels": {}})
+            # A single-platform save stores the platform's manifest, a plain containerd one the
+            # index (Docker's ID), a classic one a manifest kind's import makes; labels are kept.
+            image["digest"] = {"platform": "sha256:manifest", "plain": saved["id"]}.get(
+                saved["kind"], "sha256:imported")
+            image["config"] = saved["config"]
     done()
 if tool == "docker" and args[:2] == ["image", "inspect"]:
     if args[2] not in state["images"]:
@@ -59,12 +60,13 @@ if tool == "docker" and args[0] == "info":
 if tool == "docker" and args[:2] == ["save", "--help"]:
     done("  -o, --output string\n" + ("  --platform strings\n" if state["save_platform"] else ""))
 if tool == "docker" and args[0] == "save":
-    name = args[-1]
     kind = "platform" if "--platform" in args else "plain" if state["containerd"] else "classic"
-    image = state["images"][name]
-    # The classic store's image ID is its config's digest.
-    config = image["config"] if state["containerd"] else image["id"]
-    saved = {"name": name, "id": image["id"], "config": config, "kind": kind}
+    saved = []
+    for name in args[args.index("--output") + 2:]:
+        image = state["images"][name]
+        # The classic store's image ID is its config's digest.
+        config = image["config"] if state["containerd"] else image["id"]
+        saved.append({"name": name, "id": image["id"], "config": config, "kind": kind})
     json.dump(saved, open(args[args.index("--output") + 1], "w"))
     done()
 if tool == "docker" and args[0] == "exec":
@@ -99,6 +101,7 @@ class Fake:
                 "images": {"myapp:2": {"id": "sha256:two", "config": "sha256:two-config"}},
                 "nodes": {node: {} for node in NODES},
                 "calls": [],
+                "archives": [],
             }
         )
         for tool in ("docker", "kind", "kubectl"):
@@ -156,6 +159,21 @@ def test_an_image_is_saved_and_loaded_into_every_node_then_labelled(fake, capsys
             "zero-downtime.docker-id": "sha256:two",
             "zero-downtime.node-digest": held["digest"],
         }
+
+
+def test_images_the_same_nodes_lack_travel_in_one_archive_and_one_load(fake, capsys):
+    state = fake.read()
+    state["images"]["myapp:1"] = {"id": "sha256:one", "config": "sha256:one-config"}
+    state["images"]["myapp:3"] = {"id": "sha256:three", "config": "sha256:three-config"}
+    fake.write(state)
+    code, out, _ = main(capsys, "--cluster", "ws", "myapp:1", "myapp:2", "myapp:3")
+    assert code == 0
+    assert [line.split(":")[0] for line in out.splitlines()] == ["myapp", "myapp", "myapp"]
+    (archive,) = fake.read()["archives"]
+    assert [saved["name"] for saved in archive] == ["myapp:1", "myapp:2", "myapp:3"]
+    assert len(fake.calls("kind load")) == 1
+    for node in NODES:
+        assert len(fake.read()["nodes"][node]) == 3
 
 
 def test_only_the_containerd_store_saves_the_images_own_platform(fake, capsys):

@@ -42,10 +42,10 @@ def cluster(require, images):
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
 
 
-# The warm-up of every release the tests deploy through make (make's STARTUP_DELAY, the app's own
-# knob), instead of myapp:2's 20 s: what they show happens while pods start and stop around it,
-# and each test that depends on its length says why 2 s still shows it. The tests of the
-# workshop's own path (test_rollout.py) take the image's 20 s, as attendees do.
+# The warm-up of every release that has one (myapp:2), deployed through make (make's
+# STARTUP_DELAY, the app's own knob), instead of its 20 s: what the tests show happens while
+# pods start and stop around it, and each test that depends on its length says why 2 s still
+# shows it. The workshop's own path (test_rollout.py) keeps the image's 20 s, as attendees do.
 STARTUP_DELAY_S = "2"
 
 

@@ -10,12 +10,13 @@ Usage: python3 -m tools.cluster.deploy --image myapp [--version 1|2|3] [--timeou
        python3 -m tools.cluster.deploy --undo [--timeout 180s]      # make rollback
        python3 -m tools.cluster.deploy --remove                     # make clean
   (no --version: the other version than the one running, 1 if nothing runs; --startup-delay:
-  the app's warm-up in seconds instead of its image's, e.g. a shorter one for tests)
+  the app's warm-up in seconds instead of its image's where it has one, e.g. myapp:2's 20 s)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 import subprocess
@@ -40,11 +41,19 @@ MAX_STARTUP_DELAY_S = 3600
 DURATION = re.compile(r"\d+(s|m|h)")
 
 
-def require_image(image: str, version: str) -> None:
-    if cluster.run(["docker", "image", "inspect", image]).returncode != 0:
+def warm_up(image: str, version: str) -> str:
+    """The image's own STARTUP_DELAY ("0" when it sets none); one line when Docker lacks it."""
+    found = cluster.run(["docker", "image", "inspect", "--format", "{{json .Config.Env}}", image])
+    if found.returncode != 0:
         raise cluster.ClusterError(
             f"image {image} not found: build it with 'make build-v{version}'"
         )
+    try:
+        environment = json.loads(found.stdout) or []
+    except ValueError:
+        environment = []
+    own = [e.partition("=")[2] for e in environment if e.startswith("STARTUP_DELAY=")]
+    return own[0] if own else "0"
 
 
 def shown(command: list[str], note: str = "") -> str:
@@ -90,7 +99,9 @@ def deploy(
         version = "2" if running == "1" else "1"
         print(f"VERSION not given: deploying {name}:{version} ({running or 'nothing'} runs now)")
     image = f"{name}:{version}"
-    require_image(image, version)
+    # A release that is ready at once (myapp:1, :3) stays so: the knob is for a warm-up.
+    if warm_up(image, version) == "0":
+        startup_delay = None
     context = context_guard.current_context()
     if context.startswith("kind-"):
         for line in kind_images.load([image], context.removeprefix("kind-")):
