@@ -6,16 +6,13 @@ shorter wait keeps CI within its time. `make lesson` measures with the real warm
 """
 
 import dataclasses
-import threading
 
 import pytest
 
 from tests.e2e.conftest import LIVENESS_PERIOD_S, liveness_every
-from tools.cluster import commands
 from tools.results.result import report
 from tools.scenarios import labs, lesson, variants
 from tools.scenarios.lesson import by_name
-from tools.scenarios.variants import render
 from tools.traffic.options import TrafficOptions
 
 IMAGE = "myapp"
@@ -62,6 +59,8 @@ def test_safe_loses_nothing_on_short_requests_on_new_connections(cluster, setup)
     assert control.summary.requests >= MIN_REQUESTS, message
     assert control.summary.failed == 0, message
     assert control.met_expectation, message
+    # maxUnavailable: 0 keeps all 3 replicas available throughout; maxSurge: 1 adds one pod.
+    assert (control.fewest_available, control.most_pods) == (3, 4), message
 
 
 def test_without_pre_stop_requests_on_new_connections_fail_as_lab_4s_check_says(cluster, setup):
@@ -126,30 +125,8 @@ def test_without_readiness_a_broken_release_replaces_every_pod(cluster, setup):
     assert result.summary.failures_by_kind.get("http_5xx", 0) > 0, message
 
 
-def fewest_available_while_rolling(name: str, traffic: TrafficOptions) -> int:
-    """The fewest available replicas seen, polling, while the variant rolls from v1 to v2."""
-    variant = by_name(name)
-    commands.start_from_manifest(render(variant, f"{IMAGE}:1"), "1", traffic, f"{name} v1")
-    seen: list[int] = []
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            seen.append(commands.deployment()["status"].get("availableReplicas", 0))
-            done.wait(0.2)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        commands.apply(render(variant, f"{IMAGE}:2", rolled_to=True, warm_up_s=WARM_UP_S))
-        commands.wait_for(commands.rolled_out, commands.SETTLE_TIMEOUT, "the rollout")
-    finally:
-        done.set()
-        watcher.join()
-    return min(seen)
-
-
-@pytest.mark.parametrize(("name", "fewest"), [("safe", 3), ("max-unavailable", 2)])
-def test_max_unavailable_takes_a_pod_away_during_the_rollout(cluster, setup, name, fewest):
-    # 3 replicas: Kubernetes' own default (25 %) would round down to 0 unavailable here.
-    assert fewest_available_while_rolling(name, setup.traffic) == fewest
+def test_max_unavailable_takes_a_pod_away_during_the_rollout(cluster, setup):
+    """The control above keeps 3 available; with maxUnavailable: 1 one goes at once. 3
+    replicas: Kubernetes' own default (25 %) would round down to 0 unavailable here."""
+    result = lesson.rollout(by_name("max-unavailable"), 1, IMAGE, setup, warm_up_s=WARM_UP_S)
+    assert result.fewest_available == 2, report([result])

@@ -9,7 +9,15 @@ import pytest
 
 from tests.helpers import wait_until
 from tools.results import diagnosis
-from tools.results.diagnosis import Burst, PodEvent, PodWatch, changes, failure_bursts, timeline
+from tools.results.diagnosis import (
+    Burst,
+    PodEvent,
+    PodWatch,
+    ReplicaWatch,
+    changes,
+    failure_bursts,
+    timeline,
+)
 from tools.results.result import Expectation, Result, report, verdicts
 from tools.traffic.summary import Outcome, summarize
 
@@ -81,6 +89,21 @@ def test_without_kubectl_a_run_has_no_pod_events(monkeypatch):
     watch = PodWatch(lambda: 0.0)
     watch.start()
     assert watch.stop() == []
+
+
+def test_the_replica_watch_keeps_the_fewest_available_and_the_most_pods():
+    watch = ReplicaWatch()
+    # Before any pod is available, kubectl prints nothing for the unset count.
+    for line in ["3|3", "3|4", "2|4", "|3", "3|3"]:
+        watch.take(line)
+    assert watch.stop() == (0, 4)
+
+
+def test_without_kubectl_the_replica_watch_saw_nothing(monkeypatch):
+    monkeypatch.setattr(diagnosis, "KUBECTL", [os.path.join("/nonexistent", "kubectl")])
+    watch = ReplicaWatch()
+    watch.start()
+    assert watch.stop() == (None, None)
 
 
 def test_failures_closer_than_the_gap_are_one_burst():

@@ -69,40 +69,34 @@ def changes(state: PodState | None, fields: list[str]) -> tuple[PodState, list[s
     return PodState(ready if ready is not None else known.ready, bool(deleted), restarts), what
 
 
-class PodWatch:
-    """kubectl's watch of myapp's pods during a run, each change timed by `clock` (the
-    watcher's). Best effort: where kubectl cannot watch, the run has no pod events."""
+class KubectlWatch:
+    """A kubectl watch read line by line in a thread while a run lasts. Best effort: where
+    kubectl cannot watch, nothing is read."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.events: list[PodEvent] = []
+    def __init__(self, *arguments: str) -> None:
+        self.command = [*KUBECTL, *arguments]
         self._process: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
 
+    def take(self, line: str) -> None:
+        raise NotImplementedError
+
     def start(self) -> None:
-        command = [*KUBECTL, "get", "pods", "-l", SELECTOR, "--watch-only",
-                   "--output-watch-events", "-o", f"jsonpath={FIELDS}"]  # fmt: skip
         try:
             self._process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+                self.command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
             )
         except OSError:
             return
-        self._reader = threading.Thread(target=self._read, name="pod-watch", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="kubectl-watch", daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self._process is not None and self._process.stdout is not None
-        states: dict[str, PodState] = {}
         for line in self._process.stdout:
-            fields = line.rstrip("\n").split(SEPARATOR)
-            if len(fields) < 2 or not fields[1]:
-                continue
-            at, pod = self.clock(), fields[1]
-            states[pod], what = changes(states.get(pod), fields)
-            self.events.extend(PodEvent(round(at, 2), pod, change) for change in what)
+            self.take(line.rstrip("\n"))
 
-    def stop(self) -> list[PodEvent]:
+    def finish(self) -> None:
         if self._process is not None:
             self._process.terminate()
             try:
@@ -113,7 +107,53 @@ class PodWatch:
             self._reader.join(timeout=5)
         if self._process is not None and self._process.stdout is not None:
             self._process.stdout.close()
+
+
+class PodWatch(KubectlWatch):
+    """kubectl's watch of myapp's pods during a run, each change timed by `clock` (the
+    watcher's)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__("get", "pods", "-l", SELECTOR, "--watch-only", "--output-watch-events",
+                         "-o", f"jsonpath={FIELDS}")  # fmt: skip
+        self.clock = clock
+        self.events: list[PodEvent] = []
+        self._states: dict[str, PodState] = {}
+
+    def take(self, line: str) -> None:
+        fields = line.split(SEPARATOR)
+        if len(fields) < 2 or not fields[1]:
+            return
+        at, pod = self.clock(), fields[1]
+        self._states[pod], what = changes(self._states.get(pod), fields)
+        self.events.extend(PodEvent(round(at, 2), pod, change) for change in what)
+
+    def stop(self) -> list[PodEvent]:
+        self.finish()
         return list(self.events)
+
+
+class ReplicaWatch(KubectlWatch):
+    """The Deployment's replicas during a run: the fewest available at once (what
+    maxUnavailable allows), and the most pods at once (what maxSurge costs)."""
+
+    def __init__(self) -> None:
+        counts = "jsonpath={.status.availableReplicas}|{.status.replicas}{'\\n'}"
+        super().__init__("get", "deployment", "myapp", "--watch", "-o", counts)
+        self.available: list[int] = []
+        self.pods: list[int] = []
+
+    def take(self, line: str) -> None:
+        available, _, pods = line.partition("|")
+        # An unset count (no pod available yet) is left out of the JSON: none.
+        self.available.append(int(available) if available.isdigit() else 0)
+        if pods.isdigit():
+            self.pods.append(int(pods))
+
+    def stop(self) -> tuple[int | None, int | None]:
+        """(the fewest available replicas, the most pods), None where nothing was seen."""
+        self.finish()
+        return min(self.available, default=None), max(self.pods, default=None)
 
 
 @dataclass(frozen=True)

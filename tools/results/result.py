@@ -98,6 +98,10 @@ class Result:
     failure_bursts: list[Burst] = field(default_factory=list)
     # The other watchers' summaries, where more traffic watched the same action (Setup.also).
     also: list[Summary] = field(default_factory=list)
+    # The Deployment meanwhile: the fewest replicas available at once (what maxUnavailable
+    # allows) and the most pods at once (what maxSurge costs); None where not watched.
+    fewest_available: int | None = None
+    most_pods: int | None = None
 
     @property
     def summaries(self) -> list[Summary]:
@@ -138,6 +142,8 @@ class Result:
             "failure_bursts": [dataclasses.asdict(b) for b in self.failure_bursts],
             "summary": self.summary.as_dict(),
             "also": [summary.as_dict() for summary in self.also],
+            "fewest_available": self.fewest_available,
+            "most_pods": self.most_pods,
         }
 
     @classmethod
@@ -158,6 +164,8 @@ class Result:
             pod_events=[PodEvent(**event) for event in data["pod_events"]],
             failure_bursts=[Burst(**burst) for burst in data["failure_bursts"]],
             also=[Summary.from_dict(summary) for summary in data.get("also", [])],
+            fewest_available=data.get("fewest_available"),
+            most_pods=data.get("most_pods"),
         )
 
 

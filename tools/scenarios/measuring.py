@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tools.cluster import commands as cluster
-from tools.results.diagnosis import PodWatch, failure_bursts
+from tools.results.diagnosis import PodWatch, ReplicaWatch, failure_bursts
 from tools.results.result import Expectation, Result
 from tools.traffic.live import LiveLines, LiveReport, describe, use_colour
 from tools.traffic.options import TrafficOptions
@@ -81,10 +81,12 @@ def measure(
     notes = Notes(setup.quiet)
     report = None if setup.quiet else LiveReport(sys.stdout, use_colour(sys.stdout))
     pods = PodWatch(watcher.elapsed)
+    replicas = ReplicaWatch()
     with LiveLines(watcher, report) as live:
         for each in (watcher, *side):
             each.start()
         pods.start()
+        replicas.start()
         try:
             time.sleep(BASELINE_SECONDS)  # steady-state traffic before the action, not a sync
             started = watcher.elapsed()
@@ -112,6 +114,7 @@ def measure(
             summary = watcher.stop()
             also = [each.stop() for each in side]
             pod_events = pods.stop()
+            fewest_available, most_pods = replicas.stop()
     live.finish(summary)
     return Result(
         name=name,
@@ -126,6 +129,8 @@ def measure(
         pod_events=pod_events,
         failure_bursts=failure_bursts(watcher.outcomes()),
         also=also,
+        fewest_available=fewest_available,
+        most_pods=most_pods,
     )
 
 
