@@ -115,7 +115,6 @@ build-v3: ## Build myapp:3, a broken release for the drills (/ fails with 500, n
 
 run-v1: ## Run myapp:1 on http://127.0.0.1:8080 (Ctrl-C stops it)
 	docker run --rm -p 127.0.0.1:8080:8080 $(IMAGE):1
-
 run-v2: ## Run myapp:2 on http://127.0.0.1:8080 (answers only after its 20 s warm-up)
 	docker run --rm -p 127.0.0.1:8080:8080 $(IMAGE):2
 
@@ -178,16 +177,12 @@ rollback: ## Undo the last rollout (kubectl rollout undo) and wait until it comp
 
 drill-delete-pod: ## Delete one pod under load, as an eviction does
 	$(call drill,drill delete-pod)
-
 drill-crash: ## SIGKILL the app in one pod under load and watch it come back
 	$(call drill,drill crash)
-
 drill-scale: ## Scale 3 -> 1 -> 3 under load
 	$(call drill,drill scale)
-
 drill-drain: ## Drain the node with the most replicas, then uncordon it (needs NODES=3)
 	$(call drill,drill drain)
-
 drills: ## All drills, one table (the drain drill where two nodes run pods)
 	$(call drill,drills)
 
@@ -257,7 +252,6 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 lint: $(VENV)/.installed ## Lint it all: ruff, shellcheck, hadolint, kubernetes-validate, yamllint
 	@PATH="$(VENV)/bin:$$PATH" hack/make-rules/lint.sh
 
-lint-workflow: $(VENV)/.installed ## Lint the GitHub workflow (actionlint, installed from github.com)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
-		-r requirements-actionlint.txt
+lint-workflow: $(VENV)/.installed ## Lint the GitHub workflow (actionlint, from github.com)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-actionlint.txt
 	$(VENV)/bin/actionlint .github/workflows/ci.yml

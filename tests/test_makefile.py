@@ -313,3 +313,17 @@ def test_prefetch_without_a_running_docker_is_one_line(tmp_path):
         "error: Docker is not running: start Docker Desktop (or dockerd), then run make prefetch"
         " again"
     ]
+
+
+# A table of contents: each target a line or two that calls tools/ or hack/make-rules/, where the
+# programs are (so the file stays short and narrow enough to read on a projector).
+MAX_LINES = 260
+MAX_WIDTH = 100
+
+
+def test_the_makefile_stays_short_and_narrow():
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    assert len(lines) <= MAX_LINES
+    wide = [f"line {n}: {len(line)} characters" for n, line in enumerate(lines, 1)
+            if len(line) > MAX_WIDTH]  # fmt: skip
+    assert wide == []
