@@ -8,7 +8,7 @@
 #   kind (the CLI), and kubectl of the same release          -> $CACHE/bin/kind, $CACHE/bin/kubectl
 #   Kubernetes binaries (kubeadm, kubelet, kubectl, control plane, kube-proxy), from k8s.io/kubernetes
 #   containerd + shim + ctr, runc (with seccomp), crictl, CNI plugins          -> node base image
-#   etcd, CoreDNS, pause, kindnetd, local-path-provisioner + helper             -> images, tagged
+#   etcd, CoreDNS, pause, kindnetd                                              -> images, tagged
 #     exactly as kubeadm and kind name them, preloaded into the node's containerd
 #   a Debian rootfs made with debootstrap, laid out like kind's images/base (systemd, kind's
 #     entrypoint and config files, copied from the sigs.k8s.io/kind module)
@@ -33,7 +33,9 @@
 #     CAP_SYS_RESOURCE every pod sandbox fails otherwise; a no-op elsewhere.
 #   - kindnetd is built from kind's source one commit before it moved to a kube-network-policies
 #     version the module proxy does not serve (kindnetd/README.md).
-#   - local-path-provisioner is the newest on the module proxy, older than kind's own.
+#   - no local-path-provisioner: the kit claims no volume, and without /kind/manifests/
+#     default-storage.yaml kind installs its legacy host-path StorageClass instead (kind's
+#     installstorage action, with a warning); a compile and two images less on CI's longest path.
 #   - CoreDNS has only the plugins of the Corefile kubeadm deploys (read from kubeadm's source),
 #     not all 50-odd: a third less to compile, and nothing else runs in a kind cluster.
 #   - images are FROM scratch (+ /etc/passwd, /tmp, CA certificates) or FROM a Debian minbase
@@ -56,8 +58,8 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CACHE=${KIND_OFFLINE_CACHE:-/var/cache/kind-offline}
 NODE_IMAGE=${KIND_OFFLINE_NODE_IMAGE:-local/kind-node:${K8S_VERSION}}
 BASE_IMAGE=${KIND_OFFLINE_BASE_IMAGE:-local/kind-base:${KIND_VERSION}}
-# The images kind references (KINDNETD_IMAGE, LOCAL_PATH_*_IMAGE in versions.env, from kind's
-# pkg/build/nodeimage/const_cni.go and const_storage.go) and the sandbox image its containerd
+# The images kind references (KINDNETD_IMAGE in versions.env, from kind's
+# pkg/build/nodeimage/const_cni.go) and the sandbox image its containerd
 # config names; kubeadm's own list is read from kubeadm itself below.
 
 # -dwarf=false: every binary is linked with -w (no DWARF), so the compiler need not emit it:
@@ -178,7 +180,7 @@ build_kind() {
 # ---- 3. Debian rootfs (debootstrap), in the background while Go compiles ----------------------
 # node: the packages of kind's images/base (less nfs-common and open-iscsi: no NFS/iSCSI volumes here)
 NODE_PKGS=systemd,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,fuse-overlayfs,e2fsprogs,bash,ca-certificates,curl,jq,procps
-# tools: what the kube-proxy, kindnetd and local-path-helper images need
+# tools: what the kube-proxy and kindnetd images need
 TOOLS_PKGS=iptables,nftables,conntrack,ipset,kmod,bash
 rootfs_tar() { echo "$CACHE/rootfs-$DEBIAN_SUITE-$1.tar"; }
 debootstrap_tar() { # NAME PACKAGES
@@ -256,9 +258,9 @@ build_runtime() {
   "$RT_BIN/containerd" --version
   "$RT_BIN/runc" --version
 }
-# ---- 6. images' binaries: etcd, CoreDNS, kindnetd, local-path-provisioner, pause ------------------
-ADDON_BIN=$OUT/addons-$ETCD_VERSION-$COREDNS_VERSION-$LOCAL_PATH_PROVISIONER_VERSION
-ADDON_FILES=(etcd coredns kindnetd local-path-provisioner pause)
+# ---- 6. images' binaries: etcd, CoreDNS, kindnetd, pause -----------------------------------------
+ADDON_BIN=$OUT/addons-$ETCD_VERSION-$COREDNS_VERSION
+ADDON_FILES=(etcd coredns kindnetd pause)
 check_addons() { for f in "${ADDON_FILES[@]}"; do [ -x "$ADDON_BIN/$f" ] || return 1; done; }
 build_addons() {
   local dir
@@ -275,10 +277,6 @@ build_addons() {
   dir=$CACHE/src/kindnetd
   rm -rf "$dir" && cp -r "$HERE/kindnetd" "$dir"
   (cd "$dir" && CGO_ENABLED=0 "${NICE[@]}" go build -trimpath -ldflags "-s -w" -o "$ADDON_BIN/kindnetd" ./cmd/kindnetd)
-  go mod download "github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION"
-  dir=$GOMODCACHE/github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION
-  (cd "$dir" && CGO_ENABLED=0 "${NICE[@]}" go build -trimpath -ldflags "-s -w -X main.VERSION=$LOCAL_PATH_PROVISIONER_VERSION" \
-      -o "$ADDON_BIN/local-path-provisioner" .)
   # pause: Kubernetes' own build/pause/linux/pause.c, static (the module may still be on its way
   # for the Kubernetes step beside this one: Go's module cache locks what it downloads)
   go mod download "k8s.io/kubernetes@$K8S_VERSION"
@@ -351,7 +349,7 @@ mapfile -t KUBEADM_IMAGES < <("$K8S_BIN/kubeadm" config images list --kubernetes
 [ ${#KUBEADM_IMAGES[@]} -ge 6 ] || { STEP=images; fail "kubeadm config images list gave: ${KUBEADM_IMAGES[*]}"; }
 SANDBOX_IMAGE=$(sed -n 's/^ *sandbox_image *= *"\(.*\)"/\1/p' "$KIND_SRC/images/base/files/etc/containerd/config.toml")
 [ -n "$SANDBOX_IMAGE" ] || { STEP=images; fail "no sandbox_image in kind's containerd config"; }
-ALL_IMAGES=("${KUBEADM_IMAGES[@]}" "$SANDBOX_IMAGE" "$KINDNETD_IMAGE" "$LOCAL_PATH_PROVISIONER_IMAGE" "$LOCAL_PATH_HELPER_IMAGE")
+ALL_IMAGES=("${KUBEADM_IMAGES[@]}" "$SANDBOX_IMAGE" "$KINDNETD_IMAGE")
 check_images() { for i in "${ALL_IMAGES[@]}"; do [ -s "$(img_tar "$i")" ] || return 1; done; }
 # The Dockerfile of each image. "static": FROM a scratch rootfs with /tmp, /etc/passwd and CA
 # certificates (like distroless/static); "tools": FROM the Debian minbase rootfs with iptables and
@@ -376,10 +374,6 @@ dockerfile_for() { # IMAGE -> Dockerfile on stdout
       printf 'FROM scratch\nCOPY bin/pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' ;;
     "$KINDNETD_IMAGE")
       printf 'FROM %s\n%s\n%s\nCOPY bin/kindnetd /bin/kindnetd\nCMD ["/bin/kindnetd"]\n' "$TOOLS_BASE" "$PATH_ENV" "$WRAP_IPTABLES" ;;
-    "$LOCAL_PATH_PROVISIONER_IMAGE")
-      printf 'FROM %s\n%s\nCOPY bin/local-path-provisioner /usr/local/bin/local-path-provisioner\nENTRYPOINT ["/usr/local/bin/local-path-provisioner"]\n' "$STATIC_BASE" "$PATH_ENV" ;;
-    "$LOCAL_PATH_HELPER_IMAGE")   # runs sh scripts that use mkdir and rm
-      printf 'FROM %s\n%s\n' "$TOOLS_BASE" "$PATH_ENV" ;;
     *) echo "no recipe for image $1" >&2; return 1 ;;
   esac
 }
@@ -410,15 +404,13 @@ build_images() {
 IMAGES_KEY="$K8S_BIN:$ADDONS_KEY:$(declare -f dockerfile_for build_images | cat - "$HERE/iptables-wrapper" | sha256sum | cut -c1-16):$(stat_of "$(rootfs_tar tools)"):${ALL_IMAGES[*]}"
 run images "$IMAGES_KEY" build_images
 
-# ---- 9. kind's default CNI and storage manifests (Go constants in kind's nodeimage package) -------
+# ---- 9. kind's default CNI manifest (a Go constant in kind's nodeimage package) --------------------
 MANIFESTS=$CACHE/manifests-$KIND_VERSION
-check_manifests() { [ -s "$MANIFESTS/default-cni.yaml" ] && [ -s "$MANIFESTS/default-storage.yaml" ]; }
+check_manifests() { [ -s "$MANIFESTS/default-cni.yaml" ]; }
 build_manifests() {
-  local dir=$CACHE/src/kind-manifests-$KIND_VERSION f
+  local dir=$CACHE/src/kind-manifests-$KIND_VERSION
   rm -rf "$dir" && mkdir -p "$dir" "$MANIFESTS"
-  for f in const_cni.go const_storage.go; do
-    sed 's/^package nodeimage$/package main/' "$KIND_SRC/pkg/build/nodeimage/$f" >"$dir/$f"
-  done
+  sed 's/^package nodeimage$/package main/' "$KIND_SRC/pkg/build/nodeimage/const_cni.go" >"$dir/const_cni.go"
   printf 'module local/kind-manifests\n\ngo %s.0\n' "$GO_VERSION" >"$dir/go.mod"
   cat >"$dir/main.go" <<'EOF'
 package main
@@ -430,14 +422,10 @@ func main() {
 	if err := os.WriteFile(dir+"/default-cni.yaml", []byte(defaultCNIManifest), 0o644); err != nil {
 		panic(err)
 	}
-	if err := os.WriteFile(dir+"/default-storage.yaml", []byte(defaultStorageManifest), 0o644); err != nil {
-		panic(err)
-	}
 }
 EOF
   (cd "$dir" && go run . "$MANIFESTS")
   grep -q "image: $KINDNETD_IMAGE" "$MANIFESTS/default-cni.yaml"
-  grep -q "image: $LOCAL_PATH_PROVISIONER_IMAGE" "$MANIFESTS/default-storage.yaml"
 }
 run manifests "$KIND_VERSION" build_manifests
 
@@ -459,7 +447,6 @@ build_node() {
   docker exec "$id" mkdir -p /kind/manifests
   echo -n "$K8S_VERSION" | docker exec -i "$id" cp /dev/stdin /kind/version
   docker cp "$MANIFESTS/default-cni.yaml" "$id:/kind/manifests/default-cni.yaml"
-  docker cp "$MANIFESTS/default-storage.yaml" "$id:/kind/manifests/default-storage.yaml"
   docker exec "$id" bash -c 'nohup containerd >/tmp/containerd.log 2>&1 &'
   docker exec "$id" bash -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && break; sleep 1; done; ctr info >/dev/null'
   for img in "${ALL_IMAGES[@]}"; do
