@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.helpers import ROOT, fake_tool
+from tools.cluster import commands
 from tools.cluster.commands import (
     ClusterError,
     kill_app_container,
@@ -74,6 +75,29 @@ def fake_docker(directory, script: str) -> None:
 
 
 POD = {"metadata": {"name": "myapp-7c9d8b6f5-4xkqz"}, "spec": {"nodeName": "kind-worker"}}
+
+
+def pod(name: str, grace: int | None = None) -> dict:
+    """A ready pod, terminating with `grace` seconds left to it where given."""
+    metadata: dict = {"name": name}
+    if grace is not None:
+        metadata["deletionTimestamp"] = "2026-12-08T00:00:00Z"
+        metadata["deletionGracePeriodSeconds"] = grace
+    return {"metadata": metadata, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+
+
+def test_a_start_deletes_at_once_the_pods_it_replaced(monkeypatch):
+    calls = []
+    monkeypatch.setattr(commands, "kubectl", lambda *args: calls.append(args) or "")
+    now = [pod("new-a"), pod("new-b"), pod("new-c"), pod("old-a", grace=10)]
+    monkeypatch.setattr(commands, "pods", lambda: now)
+    # Not settled while a pod terminates; it is deleted without waiting for its preStop pause.
+    assert not commands.settled_cutting_short()
+    (call,) = calls
+    assert call == ("delete", "pod", "old-a", "--force", "--grace-period=0", "--ignore-not-found")
+    now.pop()
+    assert commands.settled_cutting_short()
+    assert len(calls) == 1
 
 
 def test_the_crash_kills_the_apps_pid_1_through_the_nodes_crictl(tmp_path, monkeypatch):

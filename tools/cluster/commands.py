@@ -197,6 +197,16 @@ def settled(replicas: int = REPLICAS) -> bool:
     return not terminating and len(current) == replicas and all(map(is_ready, current))
 
 
+def settled_cutting_short() -> bool:
+    """settled(), once the pods a start replaced are deleted at once (--force): nothing is
+    measured yet, so their preStop pause and drain would only delay the scenario. A shorter
+    grace period would not do: the kubelet lets a preStop pause already begun run its course."""
+    ending = [p["metadata"]["name"] for p in pods() if p["metadata"].get("deletionTimestamp")]
+    if ending:
+        kubectl("delete", "pod", *ending, "--force", "--grace-period=0", "--ignore-not-found")
+    return settled()
+
+
 def takes_pods(node: dict) -> bool:
     """Not cordoned and not tainted against pods (kind's control plane is, once it has workers)."""
     spec = node.get("spec", {})
@@ -316,7 +326,7 @@ def log_rollout(what: str, old: str | None, new: str | None, seconds: float) -> 
 
 def wait_until_serving(version: str, traffic: TrafficOptions, what: str) -> None:
     """Every pod ready and serving `version`, nothing terminating; `what` names the deployment."""
-    wait_for(settled, SETTLE_TIMEOUT, f"{REPLICAS} ready pods of {what}")
+    wait_for(settled_cutting_short, SETTLE_TIMEOUT, f"{REPLICAS} ready pods of {what}")
     # A naive pod is "ready" while it still warms up: wait until every pod really answers.
     wait_for(lambda: serves_only(traffic, version), SETTLE_TIMEOUT, f"all pods to serve v{version}")
 
