@@ -39,6 +39,11 @@ def test_a_rollout_done_the_same_way_by_another_test_names_it():
                             "12.3")  # fmt: skip
 
 
+def test_a_file_from_outside_the_kit_is_named_without_its_temporary_directory():
+    found = rows([rollout("t.py::x", "/tmp/pytest-of-root/pytest-1/x0/shape.yaml", "1", "2")])
+    assert found[0][1] == "shape.yaml"
+
+
 def test_a_stage_says_how_long_it_took_where_it_ran_its_slowest_tests_and_rollouts():
     stage = {
         "stage": "2: one node",

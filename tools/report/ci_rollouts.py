@@ -59,8 +59,10 @@ def read_junit(path: Path) -> list[dict[str, Any]]:
 
 def way(rollout: dict[str, Any]) -> tuple[str, str, str, str]:
     """What makes two rollouts the same: what was rolled, from and to which version, warm-up."""
+    # A file from outside the kit (a test's temporary YAML) by its name alone.
+    files = (Path(part).name if part.startswith("/") else part for part in rollout["what"].split())
     return (
-        rollout["what"],
+        " ".join(files),
         str(rollout["from"]),
         str(rollout["to"]),
         str(rollout["startup_delay"] or "image"),

@@ -129,7 +129,7 @@ def ci_rollouts(data: dict[str, Any]) -> str:
 def ci_rollouts_heading(data: dict[str, Any]) -> str:
     total = sum(stage["seconds"] for stage in data["stages"])
     count = sum(len(stage.get("rollouts") or []) for stage in data["stages"])
-    return f"Recorded by `{data['command']}`: {total:,} s in all, {count} rollouts"
+    return f"Recorded by `{data['command']}`: its stages {total:,} s, {count} rollouts"
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,7 @@ SECTIONS: dict[str, Drawing] = {
     "lesson": Drawing("lesson", lesson_table),
     "lesson-slow": Drawing("lesson-slow", lesson_table),
     "crosscheck": Drawing("crosscheck", crosscheck_table),
+    "ci-rollouts": Drawing("ci-rollouts", ci_rollouts, heading=ci_rollouts_heading),
     **{f"drain-{mode}": Drawing(f"drain-{mode}", results_table) for mode in kube_proxy.RULES},
     **{
         f"propagation-{mode}": Drawing(f"propagation-{mode}", propagation_lines, deletions)
