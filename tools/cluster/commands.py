@@ -192,7 +192,10 @@ def rolled_out() -> bool:
 
 def settled(replicas: int = REPLICAS) -> bool:
     """All replicas ready, none terminating or extra: nothing is still changing."""
-    current = pods()
+    return all_settled(pods(), replicas)
+
+
+def all_settled(current: list[dict], replicas: int = REPLICAS) -> bool:
     terminating = [p for p in current if p["metadata"].get("deletionTimestamp")]
     return not terminating and len(current) == replicas and all(map(is_ready, current))
 
@@ -201,9 +204,11 @@ def settled_cutting_short() -> bool:
     """settled(), once the pods a start replaced are deleted at once (--force): nothing is
     measured yet, so their preStop pause and drain would only delay the scenario. A shorter
     grace period would not do: the kubelet lets a preStop pause already begun run its course."""
-    ending = [p["metadata"]["name"] for p in pods() if p["metadata"].get("deletionTimestamp")]
-    if ending:
-        kubectl("delete", "pod", *ending, "--force", "--grace-period=0", "--ignore-not-found")
+    current = pods()
+    ending = [p["metadata"]["name"] for p in current if p["metadata"].get("deletionTimestamp")]
+    if not ending:
+        return all_settled(current)
+    kubectl("delete", "pod", *ending, "--force", "--grace-period=0", "--ignore-not-found")
     return settled()
 
 
