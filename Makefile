@@ -25,6 +25,8 @@ KIND_CLUSTER ?= zero-downtime
 # image of `make cluster`: pinned, so that a newer kind uses the one `make prefetch` pulled.
 PYTHON_IMAGE ?= $(PYTHON_BASE_IMAGE)
 KIND_NODE_IMAGE ?= $(KIND_NODE_IMAGE_NEWEST)
+# make gateway's Traefik: the published image, pinned by digest (CI: its own build of it).
+TRAEFIK_IMAGE ?= $(TRAEFIK_PUBLISHED_IMAGE)
 # make cluster: 1 to 5 nodes (NODES=3: two workers for the drain drill), kube-proxy's mode.
 NODES ?= 1
 PROXY_MODE ?= iptables
@@ -37,7 +39,9 @@ ROLLOUT_TIMEOUT ?= 180s
 # A lab for `make check` (labs/README.md); extra pytest arguments for `make test`.
 LAB ?=
 PYTEST_ARGS ?=
-# Traffic of the watcher and the scenarios (empty: tools/traffic/defaults.py's), and more options.
+# Traffic of the watcher and the scenarios (empty: tools/traffic/defaults.py's), and more options;
+# VIA=gateway: through make gateway's Traefik instead of the NodePort.
+VIA ?=
 URL ?=
 RATE ?=
 WATCH_ARGS ?=
@@ -73,7 +77,7 @@ NEED_PYTHON = $(if $(shell $(PYTHON) -c 'import sys; print(sys.version_info >= (
 	or newer from https://www.python.org/downloads/, or pass PYTHON=python3.12))
 
 # The scenarios' traffic and results settings; $(call build,VERSION,STARTUP_DELAY,BROKEN).
-TRAFFIC = $(if $(URL),--url $(URL)) $(if $(RATE),--rate $(RATE))
+TRAFFIC = $(if $(URL),--url $(URL)) $(if $(VIA),--via $(VIA)) $(if $(RATE),--rate $(RATE))
 SAVED = --json $(RESULTS)/$(or $(RESULTS_NAME),$@).json
 scenarios = $(PYTHON) -m tools.scenarios $(TRAFFIC) $(SAVED) \
 	--svg $(RESULTS)/$(or $(RESULTS_NAME),$@).svg $(SCENARIO_ARGS) $(1)
@@ -97,7 +101,8 @@ doctor: ## Check this machine for the workshop: tools, Docker, port 30080, kubec
 	@hack/make-rules/doctor.sh
 
 prefetch: ## Before the day: pull the images and wheels the workshop needs (SAVE=1: also a copy)
-	@hack/make-rules/prefetch.sh $(BASE_IMAGE) $(or $(KIND_NODE_IMAGE),$(KIND_NODE_IMAGE_NEWEST))
+	@hack/make-rules/prefetch.sh $(BASE_IMAGE) $(TRAEFIK_IMAGE) \
+		$(or $(KIND_NODE_IMAGE),$(KIND_NODE_IMAGE_NEWEST))
 
 ##@ Images
 .PHONY: build-v1 build-v2 build-v3 run-v1 run-v2
@@ -130,6 +135,16 @@ load: ## Load the built images into kind (other local clusters use Docker's imag
 	$(GUARD)
 	@$(PYTHON) -m tools.cluster.kind_images --built-only $(IMAGE):1 $(IMAGE):2 $(IMAGE):3
 
+##@ The gateway: the same workshop through Traefik (VIA=gateway on watch, demo, drills)
+.PHONY: gateway gateway-delete
+gateway: ## Install the Gateway API and Traefik in the cluster, answering on 127.0.0.1:30081
+	$(GUARD)
+	@$(PYTHON) -m tools.cluster.gateway --image '$(TRAEFIK_IMAGE)' --timeout '$(ROLLOUT_TIMEOUT)'
+
+gateway-delete: ## Remove the gateway (Traefik, the Gateway, the route; the CRDs stay)
+	$(GUARD)
+	@$(PYTHON) -m tools.cluster.gateway --remove
+
 ##@ Workshop
 .PHONY: deploy-naive deploy-safe deploy watch status demo
 deploy-naive: ## Deploy the naive Deployment (no probes, default strategy) with VERSION=1|2
@@ -147,7 +162,8 @@ deploy: ## Deploy your own manifest FILE (e.g. a lab's) with VERSION=1|2, replac
 
 watch: ## Send traffic to URL and show every failed request, live (Ctrl-C: summary)
 	$(NEED_PYTHON)
-	@$(PYTHON) -m tools.traffic.watch $(URL) $(if $(RATE),--rate $(RATE)) $(WATCH_ARGS)
+	@$(PYTHON) -m tools.traffic.watch $(URL) $(if $(VIA),--via $(VIA)) $(if $(RATE),--rate $(RATE)) \
+		$(WATCH_ARGS)
 
 status: ## Show which Deployment runs, its pods, and each endpoint of the Service with its state
 	$(NEED_PYTHON)
@@ -215,7 +231,7 @@ crosscheck: ## Roll naive (VARIANT=safe: safe) v1 -> v2, measured by the watcher
 	$(PYTHON) -m tools.scenarios.crosscheck $(TRAFFIC) $(if $(VARIANT),--variant $(VARIANT)) $(SAVED)
 
 ##@ The docs' numbers
-.PHONY: report report-nodes report-docs
+.PHONY: report report-nodes report-gateway report-docs
 report: ## Measure what the docs show (demo, drills, baseline, lesson, crosscheck) and redraw them
 	$(GUARD)
 	@hack/make-rules/report.sh
@@ -223,6 +239,10 @@ report: ## Measure what the docs show (demo, drills, baseline, lesson, crosschec
 report-nodes: ## On 3 nodes: the drain drill and propagation, named for kube-proxy's mode
 	$(GUARD)
 	@hack/make-rules/report.sh nodes
+
+report-gateway: ## Through the gateway (best on 3 nodes): the demo, kept-alive too, and the drills
+	$(GUARD)
+	@hack/make-rules/report.sh gateway
 
 report-docs: ## Regenerate the docs' tables from the results files in docs/report (no cluster)
 	$(NEED_PYTHON)

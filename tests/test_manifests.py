@@ -122,12 +122,10 @@ def test_service_is_a_fixed_node_port_to_the_named_container_port():
     assert (port["port"], port["targetPort"], port["nodePort"]) == (80, "http", 30080)
 
 
-def test_kind_maps_the_node_port_to_localhost():
+def test_kind_maps_the_node_ports_to_localhost():
+    # The Service's, then the gateway's (make gateway).
     (node,) = load_manifest("kind-config.yaml")["nodes"]
-    (mapping,) = node["extraPortMappings"]
-    assert mapping == {
-        "containerPort": 30080,
-        "hostPort": 30080,
-        "listenAddress": "127.0.0.1",
-        "protocol": "TCP",
-    }
+    assert node["extraPortMappings"] == [
+        {"containerPort": port, "hostPort": port, "listenAddress": "127.0.0.1", "protocol": "TCP"}
+        for port in (30080, 30081)
+    ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make cluster and make kind-config: the workshop's kind cluster, whose NodePort 30080 answers on
-# 127.0.0.1:30080. Every setting is checked before anything runs, each wrong one in one line.
+# make cluster and make kind-config: the workshop's kind cluster, whose NodePorts 30080 (the
+# Service) and 30081 (the gateway) answer on 127.0.0.1. Every setting is checked before anything runs, each wrong one in one line.
 # Usage: hack/make-rules/cluster.sh create|config
 #   (KIND, KIND_CLUSTER, KIND_NODE_IMAGE, NODES and PROXY_MODE come from make's settings)
 set -euo pipefail
@@ -12,7 +12,7 @@ KIND_NODE_IMAGE=${KIND_NODE_IMAGE:-}
 # (unset: the defaults; given empty: wrong, and said so)
 NODES=${NODES-1}
 PROXY_MODE=${PROXY_MODE-iptables}
-PORT=30080
+PORTS=(30080 30081)
 
 fail() {
   echo "error: $*" >&2
@@ -55,9 +55,11 @@ create() {
       "kind-$KIND_CLUSTER (to change the cluster, e.g. its NODES: make cluster-delete first)"
     return
   fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    fail "127.0.0.1:$PORT is taken, and the cluster needs it: find the owner with 'lsof -i :$PORT' and stop it"
-  fi
+  for port in "${PORTS[@]}"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      fail "127.0.0.1:$port is taken, and the cluster needs it: find the owner with 'lsof -i :$port' and stop it"
+    fi
+  done
   local image=()
   if [ -n "$KIND_NODE_IMAGE" ]; then
     if ! docker image inspect "$KIND_NODE_IMAGE" >/dev/null 2>&1; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make prefetch: what the workshop downloads, fetched before the day (at home, not 30 laptops on
-# the venue's Wi-Fi): the images first (the Dockerfile's base image and the node image make
-# cluster uses), then the wheels make test and make lint install. The images come first: they
+# the venue's Wi-Fi): the images first (the Dockerfile's base image, make gateway's Traefik and
+# the node image make cluster uses, last), then the wheels make test and make lint install. The images come first: they
 # are the big download, and a laptop without ensurepip (a bare Debian, Ubuntu or WSL) stops at
 # the virtualenv, after them. SAVE=1 also writes the images to PREFETCH_DIR/images.tar, tagged
 # without their digest, for a facilitator's offline copy (docs/facilitator.md).
@@ -26,8 +26,9 @@ if [ -n "${SAVE:-}" ]; then
   done
   docker save -o "$PREFETCH_DIR/images.tar" "${tags[@]}"
   echo "saved $PREFETCH_DIR/images.tar: docker load -i $PREFETCH_DIR/images.tar"
-  # docker load brings back tags, not digests: the node image is named by its tag there.
-  echo "then: make cluster KIND_NODE_IMAGE=${tags[-1]}"
+  # docker load brings back tags, not digests: the node image and Traefik's are named by their
+  # tags there (make gateway loads a tagged image Docker has into kind).
+  echo "then: make cluster KIND_NODE_IMAGE=${tags[-1]}; make gateway TRAEFIK_IMAGE=${tags[-2]}"
 fi
 "$MAKE" --no-print-directory "$VENV/.installed"
 "$VENV/bin/pip" download --quiet --disable-pip-version-check -d "$PREFETCH_DIR/wheels" -r requirements-dev.txt

@@ -88,7 +88,8 @@ def machine(tmp_path, monkeypatch):
 
 def run_doctor(capsys, *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
     """doctor's exit status, and its lines by check name: (status, message)."""
-    status = doctor.main(["--port", str(free_port()), "--node-image", NODE_IMAGE, *args])
+    ports = ["--port", str(free_port()), "--gateway-port", str(free_port())]
+    status = doctor.main([*ports, "--node-image", NODE_IMAGE, *args])
     *lines, summary = capsys.readouterr().out.splitlines()
     checks = {}
     for line in lines:
@@ -119,6 +120,7 @@ def test_a_ready_machine_passes_every_check(machine, capsys):
             "kind",
             "context",
             "port",
+            "gateway-port",
             "node-image",
             "images",
         ],
@@ -277,6 +279,26 @@ def test_a_port_taken_fails(machine, capsys):
         "FAIL",
         f"127.0.0.1:{port} is taken, and the cluster needs it: find the owner with"
         f" 'lsof -i :{port}' and stop it (docs/troubleshooting.md#port)",
+    )
+
+
+def test_a_cluster_made_before_the_gateways_port_is_a_warning_naming_the_fix(machine, capsys):
+    with socket.create_server(("127.0.0.1", 0)) as published:
+        port = published.getsockname()[1]
+        # The cluster publishes the Service's port, and the gateway's is free: not mapped.
+        machine.tool("docker", docker_script(DOCKER_INFO, port=f"127.0.0.1:{port}"))
+        gateway_port = free_port()
+        status, checks = run_doctor(
+            capsys, "--port", str(port), "--gateway-port", str(gateway_port)
+        )
+    assert (status, checks["gateway-port"]) == (
+        0,
+        (
+            "WARN",
+            f"the kind cluster zero-downtime does not publish 127.0.0.1:{gateway_port}, the"
+            " gateway's: make cluster-delete && make cluster before make gateway"
+            " (docs/troubleshooting.md#gateway)",
+        ),
     )
 
 

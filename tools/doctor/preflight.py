@@ -9,7 +9,8 @@ tools.one_line_parser) keep to Python 3.8
 (ruff checks their syntax with target-version py38, see pyproject.toml), and the 3.11 check asks
 the interpreter given with --python instead of looking at its own.
 
-Usage: python3 -m tools.doctor [--python python3.12] [--make gmake] [--port 30080] ...
+Usage: python3 -m tools.doctor [--python python3.12] [--make gmake] [--port 30080]
+                                [--gateway-port 30081] ...
 (kubectl is $KUBECTL, or kubectl, as for every tool: tools.context_guard reads it)
 """
 
@@ -164,6 +165,19 @@ def check_port(port: int, kind_cluster: str, docker_running: bool) -> Check:
     )
 
 
+def check_gateway_port(port: int, gateway_port: int, kind_cluster: str, docker: bool) -> Check:
+    """make gateway's port: free, or the kind cluster's. A cluster made before the kit mapped it
+    must be made again: Docker publishes a node's ports when kind creates it."""
+    if docker and not port_taken(gateway_port) and cluster_publishes(kind_cluster, port):
+        return warn(
+            "gateway-port",
+            f"the kind cluster {kind_cluster} does not publish 127.0.0.1:{gateway_port}, the"
+            f" gateway's: make cluster-delete && make cluster before make gateway ({DOCS}#gateway)",
+        )
+    checked = check_port(gateway_port, kind_cluster, docker)
+    return checked._replace(name="gateway-port")
+
+
 def port_taken(port: int) -> bool:
     # Something answering (on 127.0.0.1 or on every address), or a listener bind cannot share;
     # SO_REUSEADDR so that a closed connection's TIME_WAIT does not count.
@@ -215,6 +229,9 @@ def all_checks(args: argparse.Namespace) -> list[Check]:
         checks += check_resources(info)
     checks += [check_kubectl(), check_kind(args.kind), check_context()]
     checks.append(check_port(args.port, args.kind_cluster, info is not None))
+    checks.append(
+        check_gateway_port(args.port, args.gateway_port, args.kind_cluster, info is not None)
+    )
     if info is not None:
         checks += [check_node_image(args.node_image), check_images(args.image)]
     return checks
@@ -247,6 +264,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=port_type,
         default=urlsplit(defaults.URL).port,
         help="the port the cluster answers on, on 127.0.0.1 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--gateway-port",
+        type=port_type,
+        default=urlsplit(defaults.GATEWAY_URL).port,
+        help="the port make gateway's gateway answers on, on 127.0.0.1 (default %(default)s)",
     )
     return parser.parse_args(argv)
 
