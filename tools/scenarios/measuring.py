@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tools.cluster import commands as cluster
 from tools.results.diagnosis import PodWatch, ReplicaWatch, failure_bursts
 from tools.results.result import Expectation, Result
-from tools.traffic.live import LiveLines, LiveReport, describe, use_colour
+from tools.traffic.live import LiveLines, LiveReport, heading, use_colour
 from tools.traffic.options import TrafficOptions
 from tools.traffic.summary import Outcome
 from tools.traffic.watcher import Watcher
@@ -75,7 +75,7 @@ def measure(
     the rollout and for terminating pods to be gone; then until traffic has been healthy for
     HEALTHY_SECONDS (or recovery_timeout passed) with at least min_requests sent."""
     if not setup.quiet:
-        print(f"\n=== {name}: {describe(setup.traffic)}", flush=True)
+        print(f"\n=== {name}: {heading(setup.traffic)}", flush=True)
     watcher = Watcher(setup.traffic)
     side = [Watcher(traffic) for traffic in setup.also]
     notes = Notes(setup.quiet)

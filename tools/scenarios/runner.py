@@ -14,9 +14,9 @@ Usage:
                                                  #   variant rolled from v1 N times; --slow:
                                                  #   every request takes S seconds
 
-Options: --url URL, --concurrency N, --rate R, --keepalive, --timeout S (defaults in
-tools/traffic/defaults.py), --json FILE (results), --svg FILE (a picture of the runs), --quiet (no
-live lines).
+Options: --url URL or --via nodeport|gateway (the way in), --concurrency N, --rate R, --keepalive,
+--timeout S (defaults in tools/traffic/defaults.py), --json FILE (results), --svg FILE (a picture
+of the runs), --quiet (no live lines).
 Exit status: 0 when every expectation held (safe lost nothing, or only a crash's short
 burst; naive lost something where the lesson says it must; in the lesson, the control lost
 nothing and every row showed what it teaches under that traffic: tools/scenarios/lesson.py), 1
@@ -42,7 +42,7 @@ from tools.traffic.arguments import (
     number_type,
     traffic_options,
 )
-from tools.traffic.live import describe
+from tools.traffic.live import heading
 from tools.traffic.options import TrafficError
 
 # --------------------------------------------------------------------------- the demo
@@ -101,7 +101,7 @@ def baseline(seconds: float, setup: Setup) -> list[Result]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(prog="scenarios", description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default=defaults.URL, help="default %(default)s")
+    parser.add_argument("--url", help=f"default: --via's, or {defaults.URL}")
     add_traffic_arguments(parser)
     parser.add_argument("--json", type=Path, help="write all results to this JSON file")
     parser.add_argument("--svg", type=Path, help="write a picture of the runs to this SVG file")
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             args.json,
             measured_on,
             provenance.command_line("tools.scenarios", sys.argv[1:] if argv is None else argv),
-            describe(traffic),
+            heading(traffic),
             title=title,
             results=[r.as_dict() for r in results],
         )

@@ -1,5 +1,5 @@
 """Command-line options both CLIs share: checked numbers, and the traffic options
-(``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``, ``--max-in-flight``)."""
+(``--via``, ``--concurrency``, ``--keepalive``, ``--rate``, ``--timeout``, ``--max-in-flight``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from tools.traffic import defaults
-from tools.traffic.options import MAX_CONCURRENCY, MAX_TIMEOUT_S, TrafficOptions
+from tools.traffic.options import MAX_CONCURRENCY, MAX_TIMEOUT_S, TrafficError, TrafficOptions
 
 Number = TypeVar("Number", int, float)
 
@@ -37,6 +37,13 @@ def rate_type(text: str) -> float | None:
 
 
 def add_traffic_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--via",
+        choices=sorted(defaults.WAYS_IN),
+        help="the way in instead of a URL: "
+        + ", ".join(f"{name} {url}" for name, url in defaults.WAYS_IN.items())
+        + " (default nodeport)",
+    )
     parser.add_argument(
         "--concurrency",
         type=number_type(int, lambda v: 1 <= v <= MAX_CONCURRENCY, f"from 1 to {MAX_CONCURRENCY}"),
@@ -71,9 +78,12 @@ def add_traffic_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def traffic_options(args: argparse.Namespace) -> TrafficOptions:
-    """The TrafficOptions of parsed arguments (raises TrafficError for a bad URL)."""
+    """The TrafficOptions of parsed arguments (raises TrafficError for a bad URL, or for a URL
+    and --via both given)."""
+    if args.url is not None and args.via is not None:
+        raise TrafficError(f"give a URL or --via {args.via}, not both")
     return TrafficOptions(
-        url=args.url,
+        url=args.url or defaults.WAYS_IN[args.via or "nodeport"],
         concurrency=args.concurrency,
         keepalive=args.keepalive,
         rate=args.rate,

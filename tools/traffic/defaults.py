@@ -2,8 +2,12 @@
 command lines (``python -m tools.traffic.watch``, ``python -m tools.scenarios``) start from
 these."""
 
-# Where the Service answers on every supported cluster: NodePort 30080 on 127.0.0.1.
+# Where the Service answers on every supported cluster: NodePort 30080 on 127.0.0.1, where
+# kube-proxy picks the pod; and the gateway of `make gateway`, NodePort 30081 on 127.0.0.1, where
+# Traefik picks the pod itself. The ways in, by the name --via and VIA= give them.
 URL = "http://127.0.0.1:30080"
+GATEWAY_URL = "http://127.0.0.1:30081"
+WAYS_IN = {"nodeport": URL, "gateway": GATEWAY_URL}
 # Connections kept ready (open loop), or parallel request loops (closed loop, --rate max):
 # enough to keep every pod busy, few enough for a 2-core laptop.
 CONCURRENCY = 8

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TextIO
 
-from tools.traffic.options import TrafficOptions
+from tools.traffic.options import TrafficOptions, way_in
 from tools.traffic.summary import (
     Latency,
     Outcome,
@@ -82,9 +82,16 @@ def describe(options: TrafficOptions) -> str:
     return text if options.rate is None else f"{text}, up to {options.max_in_flight} in flight"
 
 
+def heading(options: TrafficOptions) -> str:
+    """The traffic and the way it went in, e.g. "through the gateway (Traefik to the pods), open
+    loop at 200 req/s, ...": what a scenario's output and results file say was measured."""
+    return f"{way_in(options.url) or f'to {options.url}'}, {describe(options)}"
+
+
 def legend(options: TrafficOptions) -> str:
     return (
-        f"watching {options.url} with {describe(options)}"
+        f"watching {options.url}{f' {way}' if (way := way_in(options.url)) else ''}"
+        f" with {describe(options)}"
         " | per second: ok by version | failed by kind | latency of the ok ones | timeline:"
         " 1 = all ok on v1, m = mixed versions, x = some failed, X = all failed, . = idle"
     )

@@ -47,6 +47,14 @@ def parse_url(url: str) -> Target:
     return Target(parts.hostname, port or 80, path)
 
 
+def way_in(url: str) -> str | None:
+    """Which way in the requests take, in words, when it is one of the workshop's."""
+    return {
+        defaults.URL: "through the NodePort (kube-proxy to the pods)",
+        defaults.GATEWAY_URL: "through the gateway (Traefik to the pods)",
+    }.get(url.rstrip("/"))
+
+
 @dataclass(frozen=True)
 class TrafficOptions:
     """What traffic to send; checked when made, so a bad value is one line, not a traceback."""

@@ -11,6 +11,7 @@ Usage:
     python3 -m tools.traffic.watch http://127.0.0.1:8080/ --duration 60 --json --max-failures 0
 
 Options (`--help` gives each default, from tools/traffic/defaults.py):
+    --via WAY         nodeport (the default URL) or gateway (make gateway's), instead of a URL
     --concurrency N   connections kept ready, or with --rate max the loops
     --keepalive       reuse connections instead of a new one per request
     --rate R          requests per second, scheduled by the clock, or max: the loops back to
@@ -60,8 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "url",
         nargs="?",
-        default=defaults.URL,
-        help="http://HOST[:PORT][/PATH] to hammer (default %(default)s)",
+        help=f"http://HOST[:PORT][/PATH] to hammer (default: --via's, or {defaults.URL})",
     )
     add_traffic_arguments(parser)
     parser.add_argument(
