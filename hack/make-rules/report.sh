@@ -5,6 +5,9 @@
 #   hack/make-rules/report.sh        demo, drills, baseline, the lesson twice, crosscheck
 #   hack/make-rules/report.sh nodes  on 3 nodes: the drain drill and propagation, each results
 #                                    file named for kube-proxy's mode
+#   hack/make-rules/report.sh gateway  through make gateway's Traefik: the demo on new and on
+#                                    kept-alive connections, and the drills (the drain too,
+#                                    where two nodes run pods)
 # (MAKE, PYTHON and REPORT from make)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -16,7 +19,13 @@ measure() { # NAME MAKE-ARGS...
   "$MAKE" --no-print-directory "$@" RESULTS="$REPORT" || failed+=("$name")
 }
 
-if [ "${1:-}" = nodes ]; then
+if [ "${1:-}" = gateway ]; then
+  "$MAKE" --no-print-directory gateway
+  measure demo-gateway demo VIA=gateway RESULTS_NAME=demo-gateway
+  measure demo-gateway-keepalive demo VIA=gateway RESULTS_NAME=demo-gateway-keepalive \
+    SCENARIO_ARGS=--keepalive
+  measure drills-gateway drills VIA=gateway RESULTS_NAME=drills-gateway
+elif [ "${1:-}" = nodes ]; then
   mode=$("$PYTHON" -m tools.cluster.kube_proxy)
   measure drain drill-drain RESULTS_NAME="drain-$mode"
   "$MAKE" --no-print-directory deploy-safe VERSION=1 &&

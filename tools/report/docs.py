@@ -143,6 +143,9 @@ class Drawing:
     heading: Callable[[dict[str, Any]], str] | None = None
 
 
+# make report-gateway's results files, each a table of its own.
+GATEWAY_RESULTS = ("demo-gateway", "demo-gateway-keepalive", "drills-gateway")
+
 # Each section, and how it is drawn from its results file.
 SECTIONS: dict[str, Drawing] = {
     "demo": Drawing("demo", results_table),
@@ -155,6 +158,8 @@ SECTIONS: dict[str, Drawing] = {
     "crosscheck": Drawing("crosscheck", crosscheck_table),
     "ci-rollouts": Drawing("ci-rollouts", ci_rollouts, heading=ci_rollouts_heading),
     **{f"drain-{mode}": Drawing(f"drain-{mode}", results_table) for mode in kube_proxy.RULES},
+    # Through the gateway (make gateway, VIA=gateway): docs/gateway.md.
+    **{name: Drawing(name, results_table) for name in GATEWAY_RESULTS},
     **{
         f"propagation-{mode}": Drawing(f"propagation-{mode}", propagation_lines, deletions)
         for mode in kube_proxy.RULES
