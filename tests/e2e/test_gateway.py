@@ -22,6 +22,8 @@ from tools.scenarios import drills
 from tools.scenarios import runner as scenarios
 from tools.traffic import defaults
 
+pytestmark = pytest.mark.gateway
+
 # Safe's zeros stand on at least this many requests per watcher, as through the NodePort.
 MIN_ROLLOUT_REQUESTS = 10_000
 MIN_DRILL_REQUESTS = 1_500
