@@ -22,6 +22,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.cli.parser import OneLineArgumentParser
@@ -160,15 +161,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_or_say(action: Callable[[], None]) -> int:
+    """0 when `action` went through; its failure as one line on stderr and 1 otherwise (the
+    deploy targets' and make gateway's end)."""
     try:
-        if args.remove:
-            remove()
-        elif args.undo:
-            undo(args.timeout)
-        else:
-            deploy(args.image, args.version, args.files, args.timeout, args.startup_delay)
+        action()
     except (
         cluster.ClusterError,
         manifest_file.ManifestError,
@@ -177,6 +174,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.remove:
+        return run_or_say(remove)
+    if args.undo:
+        return run_or_say(lambda: undo(args.timeout))
+    return run_or_say(
+        lambda: deploy(args.image, args.version, args.files, args.timeout, args.startup_delay)
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from tools.cluster import commands as cluster
 from tools.cluster import guard as context_guard
 from tools.cluster import kind_images
 from tools.cluster import manifests as manifest_file
-from tools.cluster.deploy import DURATION, TIMEOUT_WANTED, shown
+from tools.cluster.deploy import DURATION, TIMEOUT_WANTED, run_or_say, shown
 from tools.traffic import defaults
 
 CRDS = Path("k8s/gateway/crds.yaml")
@@ -117,19 +117,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        if args.remove:
-            remove()
-        else:
-            install(args.image, args.timeout)
-    except (
-        cluster.ClusterError,
-        manifest_file.ManifestError,
-        context_guard.UnknownContext,
-    ) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    if args.remove:
+        return run_or_say(remove)
+    return run_or_say(lambda: install(args.image, args.timeout))
 
 
 if __name__ == "__main__":
