@@ -1,4 +1,4 @@
-"""gunicorn's threaded worker, with the two changes a zero-downtime app needs from it.
+"""gunicorn's threaded worker, with the changes a zero-downtime app needs from it.
 
 - A client gets REQUEST_READ_TIMEOUT seconds to send its request, counted from when a thread
   starts reading it: gthread otherwise waits for the rest of a request with no limit, so a few
@@ -11,6 +11,11 @@
   begins, so a slow request answered after SIGTERM kept its connection open, the client sent
   its next request to this stopping pod, and that one could still be running when
   graceful_timeout ran out (reset; seen with 10 s requests on kept-alive connections).
+- A new connection takes a thread only once it has something to read. gthread hands it to a
+  thread at once, and the thread waits up to 5 s for its first byte: a proxy's pool (Traefik's,
+  Go's HTTP transport) opens connections it then leaves idle, and four of them held a worker's
+  four threads for 5 s while the requests on the proxy's other connections to this pod waited
+  (12 failed, found through the gateway: docs/gateway.md).
 - A stop signal (SIGTERM, SIGINT, SIGQUIT) sent to a worker while it boots is held, not lost.
   A forked worker runs with the master's handlers until its init_signals installs its own,
   and the master's handler only queues the signal for the master's loop (in the worker's copy
@@ -22,8 +27,10 @@
 """
 
 import os
+import selectors
 import signal
 import time
+from functools import partial
 
 from gunicorn import http
 from gunicorn.workers import gthread
@@ -113,14 +120,21 @@ class ThreadWorker(gthread.ThreadWorker):
         release_stop_signals()
 
     def accept(self, listener) -> None:
-        # gthread's accept, with this module's Connection.
+        # gthread's accept, with this module's Connection, which waits in the poller until it
+        # has something to read (as gthread's own deferred connections do), for at most the
+        # keep-alive timeout, instead of in a thread.
         try:
             client_sock, client_addr = listener.accept()
         except (BlockingIOError, ConnectionAbortedError):
             return  # another worker took it, or the client gave up first
         self.nr_conns += 1
-        client_sock.setblocking(True)
-        self.enqueue_req(Connection(self.cfg, client_sock, client_addr, listener.getsockname()))
+        client_sock.setblocking(False)
+        conn = Connection(self.cfg, client_sock, client_addr, listener.getsockname())
+        conn.timeout = time.monotonic() + self.cfg.keepalive
+        self.pending_conns.append(conn)
+        self.poller.register(
+            client_sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
+        )
 
     def handle(self, conn):
         conn.reader.start_request()

@@ -208,6 +208,24 @@ def test_liveness_answers_on_its_own_port_while_every_thread_is_busy(start_gunic
             client.close()
 
 
+def test_connections_that_send_nothing_yet_hold_no_thread(start_gunicorn):
+    # A proxy's pool (Traefik's: Go's HTTP transport) opens connections it leaves idle. gthread
+    # gave each new one a thread that waited 5 s for its first byte, so a request on another
+    # connection waited behind them: here, two threads and four such connections.
+    server = start_gunicorn(WEB_CONCURRENCY="1", GUNICORN_THREADS="2")
+    assert poll(server.answers, timeout=15), server.lines
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(4)]
+    try:
+        assert server.get("/ready", timeout=2) == (200, '{"status":"ready"}\n')
+        # Each is still open, and gets its answer once it asks.
+        idle[0].sendall(b"GET /ready HTTP/1.1\r\nHost: pool\r\n\r\n")
+        idle[0].settimeout(2)
+        assert idle[0].recv(100).startswith(b"HTTP/1.1 200 OK")
+    finally:
+        for client in idle:
+            client.close()
+
+
 def test_a_client_that_never_finishes_its_request_is_cut_off(start_gunicorn):
     server = start_gunicorn(WEB_CONCURRENCY="1", GUNICORN_THREADS="1")
     assert poll(server.answers, timeout=15), server.lines
