@@ -169,17 +169,22 @@ def test_cluster_with_a_node_image_nowhere_to_be_found_is_one_line(tmp_path, doc
     ]
 
 
-def test_cluster_with_port_30080_taken_is_one_line(tmp_path, docker_engine):
+# The Service's NodePort, and the gateway's.
+@pytest.mark.parametrize("port", [30080, 30081])
+def test_cluster_with_a_port_taken_is_one_line(tmp_path, docker_engine, port):
+    if port != 30080:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", 30080), 1):
+            pytest.skip("127.0.0.1:30080 is taken here (a cluster runs): make cluster stops there")
     kind = fake_tool(tmp_path, "kind", "exit 0")
     with contextlib.ExitStack() as stack:
         # Taken by us, unless something (a cluster) already answers there.
         with contextlib.suppress(OSError):
-            stack.enter_context(socket.create_server(("127.0.0.1", 30080)))
+            stack.enter_context(socket.create_server(("127.0.0.1", port)))
         result = make("cluster", f"KIND={kind}")
     assert result.returncode != 0
     assert own_lines(result) == [
-        "error: 127.0.0.1:30080 is taken, and the cluster needs it:"
-        " find the owner with 'lsof -i :30080' and stop it"
+        f"error: 127.0.0.1:{port} is taken, and the cluster needs it:"
+        f" find the owner with 'lsof -i :{port}' and stop it"
     ]
 
 
